@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # The connection options of every frogops.xray module
+    # (plugins/module_utils/_connection.py holds their argument spec).
+    DOCUMENTATION = r'''
+options:
+  url:
+    description:
+      - Base URL of the JFrog Platform, for example V(https://acme.jfrog.io).
+      - V(https://acme.jfrog.io/xray) and V(https://acme.jfrog.io/xray/api/v1) work too.
+      - If not set, the value of the E(JFROG_URL) environment variable is used.
+    type: str
+    required: true
+  access_token:
+    description:
+      - JFrog access token of a user with the Xray admin role, sent as a C(Bearer) token in the C(Authorization) header.
+      - If not set, the value of the E(JFROG_ACCESS_TOKEN) environment variable is used.
+      - Either O(access_token) or O(url_username) and O(url_password) is needed. When both are set,
+        O(access_token) is used.
+    type: str
+  url_username:
+    description:
+      - JFrog user name for HTTP basic authentication, an alternative to O(access_token).
+      - If not set, the value of the E(JFROG_USERNAME) environment variable is used.
+    type: str
+  url_password:
+    description:
+      - Password of O(url_username).
+      - If not set, the value of the E(JFROG_PASSWORD) environment variable is used.
+    type: str
+  validate_certs:
+    description:
+      - Verify the JFrog Platform's TLS certificate.
+      - Set to V(false) only for testing; prefer O(ca_path) for a private CA.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA certificate(s) that signed the JFrog Platform's certificate.
+      - When set, it is the only trust used, whatever E(REQUESTS_CA_BUNDLE) says.
+      - When not set (and O(validate_certs=true)), the default trust of C(requests) is used, that is
+        the file in E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) when set, as execution environments
+        do for the system store, otherwise the C(certifi) bundle.
+    type: path
+  client_cert:
+    description:
+      - PEM file with the client certificate for mutual TLS (and its key, unless O(client_key) is set).
+    type: path
+  client_key:
+    description:
+      - PEM file with the private key of O(client_cert), unencrypted.
+    type: path
+  use_proxy:
+    description:
+      - Use the proxy named by E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) for the calls to JFrog.
+      - Not to be confused with C(skip_proxy), which is Xray's own setting for its calls to Jira.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait to connect, and then for each answer, on every request.
+    type: float
+    default: 30
+  retries:
+    description:
+      - How many times a request is repeated after HTTP 429, 502, 503 or 504, a timeout or a lost connection.
+      - Waits grow exponentially from O(retry_backoff) with random jitter; a C(Retry-After) header is
+        honoured up to 30 seconds. Every retry is reported as a warning.
+      - A create (POST) is repeated only when Xray certainly did not receive it; otherwise the
+        integration is read again to learn whether the create happened.
+      - V(0) disables retries.
+    type: int
+    default: 3
+  retry_backoff:
+    description:
+      - Seconds of the first wait between retries; each further wait may be twice as long.
+    type: float
+    default: 1.0
+requirements:
+  - requests >= 2.25.0 (on the host that runs the module)
+notes:
+  - All requests of one task share one HTTP(S) connection.
+'''

@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The connection options every module shares, and how a module turns them into a client.
+
+Documented once in plugins/doc_fragments/connection.py; keep the two in step.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
+
+from ansible_collections.frogops.xray.plugins.module_utils._xray_client import (
+    HAS_REQUESTS,
+    REQUESTS_IMPORT_ERROR,
+    XrayClient,
+    XrayError,
+)
+
+COLLECTION_VERSION = "0.1.0"
+
+
+def connection_argument_spec():
+    """Argument spec of the connection options; modules add their own options to it."""
+    return dict(
+        url=dict(type="str", required=True, fallback=(env_fallback, ["JFROG_URL"])),
+        access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["JFROG_ACCESS_TOKEN"])),
+        url_username=dict(type="str", fallback=(env_fallback, ["JFROG_USERNAME"])),
+        url_password=dict(type="str", no_log=True, fallback=(env_fallback, ["JFROG_PASSWORD"])),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        client_cert=dict(type="path"),
+        client_key=dict(type="path", no_log=False),
+        use_proxy=dict(type="bool", default=True),
+        timeout=dict(type="float", default=30.0),
+        retries=dict(type="int", default=3),
+        retry_backoff=dict(type="float", default=1.0),
+    )
+
+
+# Token or user name: either is enough, both is allowed (the token wins), so an
+# environment-injected token never makes a task with url_username invalid.
+CONNECTION_REQUIRED_ONE_OF = [("access_token", "url_username")]
+CONNECTION_REQUIRED_TOGETHER = [("url_username", "url_password")]
+CONNECTION_REQUIRED_BY = {"client_key": ("client_cert",)}
+
+
+def module_kwargs(own_options, **extra):
+    """AnsibleModule(**...) arguments: connection options + a module's own."""
+    spec = connection_argument_spec()
+    spec.update(own_options)
+    kwargs = dict(
+        argument_spec=spec,
+        supports_check_mode=True,
+        required_one_of=list(CONNECTION_REQUIRED_ONE_OF) + extra.pop("required_one_of", []),
+        required_together=list(CONNECTION_REQUIRED_TOGETHER) + extra.pop("required_together", []),
+        required_by=dict(CONNECTION_REQUIRED_BY),
+    )
+    kwargs.update(extra)
+    return kwargs
+
+
+def check_connection_options(module):
+    """Fail before any request on connection options that cannot work."""
+    params = module.params
+    if not HAS_REQUESTS:
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+    if params["timeout"] <= 0:
+        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % params["timeout"])
+    if params["retries"] < 0:
+        module.fail_json(msg="retries must be 0 or more, got %d" % params["retries"])
+    if params["retry_backoff"] < 0:
+        module.fail_json(msg="retry_backoff must be 0 or more seconds, got %s" % params["retry_backoff"])
+
+
+def client_from_module(module):
+    """An XrayClient for the module's connection options; fails the task on bad ones."""
+    check_connection_options(module)
+    params = module.params
+    try:
+        return XrayClient(
+            url=params["url"],
+            access_token=params["access_token"],
+            username=params["url_username"],
+            password=params["url_password"],
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
+            client_cert=params["client_cert"],
+            client_key=params["client_key"],
+            timeout=params["timeout"],
+            use_proxy=params["use_proxy"],
+            retries=params["retries"],
+            retry_backoff=params["retry_backoff"],
+            warn=module.warn,
+            user_agent="frogops.xray/%s ansible-core/%s" % (COLLECTION_VERSION, ANSIBLE_VERSION),
+        )
+    except XrayError as error:
+        module.fail_json(msg=error.message, changed=False)

@@ -1,0 +1,339 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: jira_integration
+short_description: Create, update or delete a JFrog Xray Jira integration
+version_added: 0.1.0
+description:
+  - Makes one Jira integration of JFrog Xray look the way the task says, idempotently.
+  - One GET of the integration's details decides what to do. Only the options the task sets are compared,
+    field by field, and a write (POST, PUT or DELETE) is sent only when something differs. A run with nothing
+    to change makes exactly one request.
+  - Xray never returns the Jira password, so a password change cannot be detected; see O(update_password).
+  - Uses the Jira Integration V1 REST API of Xray 3.129 or later. Against an older Xray the task fails and
+    names the running version.
+author:
+  - frogops.xray contributors
+extends_documentation_fragment:
+  - frogops.xray.connection
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: full
+    details:
+      - The password is never shown; a placeholder marks that it would be sent.
+  action_group:
+    description: Use C(group/frogops.xray.all) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - frogops.xray.all
+options:
+  connection_name:
+    description:
+      - Name of the Jira integration in Xray; identifies it.
+      - Any characters are allowed; the name is percent-encoded as one URL path segment.
+    type: str
+    required: true
+    aliases: [name]
+  state:
+    description:
+      - V(present) creates or updates the integration, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  auth_type:
+    description:
+      - How Xray authenticates to Jira. The API can only write V(basic).
+      - Defaults to V(basic) when the integration is created. When not set on an existing
+        integration, its current value is left alone, so integrations made in the UI with OAuth
+        stay as they are.
+    type: str
+    choices: [basic]
+  username:
+    description:
+      - Jira user name (for Jira Cloud, the account e-mail). Needed to create.
+      - Xray tests the connection to Jira when an integration is saved, so changing the user name
+        usually needs the matching O(password) with O(update_password=always).
+    type: str
+  password:
+    description:
+      - Jira password or API token. Needed to create.
+      - Never returned, logged or shown in a diff. When it is sent depends on O(update_password).
+    type: str
+  installation_type:
+    description:
+      - V(cloud) for Jira Cloud, V(server) for a self-hosted Jira. Needed to create.
+    type: str
+    choices: [cloud, server]
+  jira_server_url:
+    description:
+      - URL of the Jira instance, for example V(https://acme.atlassian.net). Needed to create.
+      - Compared without regard to the case of scheme and host or a trailing slash.
+    type: str
+  skip_proxy:
+    description:
+      - Whether Xray bypasses its own proxy when connecting to Jira.
+      - Defaults to V(false) when the integration is created.
+    type: bool
+  update_password:
+    description:
+      - V(on_create) sends O(password) only when the integration is created, never on an update.
+      - V(always) sends O(password) on every run that has it, which updates the integration every
+        time (Xray cannot tell whether the password differs). Use it to rotate the password, or
+        with a change of O(username).
+    type: str
+    choices: [always, on_create]
+    default: on_create
+  verify_health:
+    description:
+      - After a create or update, ask Xray whether it can reach Jira with the stored settings,
+        and fail with Xray's reason when the status is not C(HEALTHY_INTEGRATION).
+      - Needs Xray 3.136 or later. Makes no request in check mode or when nothing changed.
+    type: bool
+    default: false
+notes:
+  - Jira configuration profiles and the watches that use them are not part of this API.
+seealso:
+  - module: frogops.xray.jira_integration_info
+'''
+
+EXAMPLES = r'''
+- name: Connect Xray to Jira Cloud
+  frogops.xray.jira_integration:
+    url: https://acme.jfrog.io
+    access_token: "{{ jfrog_admin_token }}"
+    connection_name: jira-cloud
+    username: xray-bot@acme.example
+    password: "{{ jira_api_token }}"
+    installation_type: cloud
+    jira_server_url: https://acme.atlassian.net
+
+- name: Rotate the Jira API token (sends the password, so always reports changed)
+  frogops.xray.jira_integration:
+    url: https://acme.jfrog.io
+    access_token: "{{ jfrog_admin_token }}"
+    connection_name: jira-cloud
+    password: "{{ new_jira_api_token }}"
+    update_password: always
+    verify_health: true
+
+- name: Remove an integration, with the connection options set once for the play
+  module_defaults:
+    group/frogops.xray.all:
+      url: https://acme.jfrog.io
+      access_token: "{{ jfrog_admin_token }}"
+  frogops.xray.jira_integration:
+    connection_name: old-jira-server
+    state: absent
+'''
+
+RETURN = r'''
+integration:
+  description:
+    - The integration's fields after the task (as predicted in check mode); V({}) when it is absent.
+    - Never holds the password.
+  returned: always
+  type: dict
+  sample:
+    connection_name: jira-cloud
+    auth_type: basic
+    username: xray-bot@acme.example
+    installation_type: cloud
+    jira_server_url: https://acme.atlassian.net
+    skip_proxy: false
+  contains:
+    connection_name:
+      description: Name of the integration.
+      type: str
+      returned: when the integration exists
+    auth_type:
+      description: How Xray authenticates to Jira (V(basic), V(oauth1) or V(oauth2)).
+      type: str
+      returned: when the integration exists
+    username:
+      description: Jira user name.
+      type: str
+      returned: when the integration exists
+    installation_type:
+      description: V(cloud) or V(server).
+      type: str
+      returned: when the integration exists
+    jira_server_url:
+      description: URL of the Jira instance.
+      type: str
+      returned: when the integration exists
+    skip_proxy:
+      description: Whether Xray bypasses its proxy for Jira.
+      type: bool
+      returned: when the integration exists
+msg:
+  description: What the task did, in words.
+  returned: always
+  type: str
+  sample: Integration 'jira-cloud' updated (installation_type, jira_server_url).
+diff:
+  description: Fields before and after, when run with C(--diff). The password shows as a placeholder when sent.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: The integration before the task, V({}) when it did not exist.
+      type: dict
+    after:
+      description: The integration after the task, V({}) when it is deleted.
+      type: dict
+status:
+  description: Xray's health check after the write, with O(verify_health=true).
+  returned: when O(verify_health=true) and the integration was created or updated (not in check mode)
+  type: dict
+  contains:
+    status:
+      description: C(HEALTHY_INTEGRATION), C(FAULTY_CONFIGURATION), C(INTEGRATION_NOT_FOUND) or C(INTERNAL_SERVER_ERROR).
+      type: str
+    reason:
+      description: Xray's explanation.
+      type: str
+    time:
+      description: When Xray checked.
+      type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module, module_kwargs
+from ansible_collections.frogops.xray.plugins.module_utils import _jira_integration as jira
+from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError
+
+OPTIONS = dict(
+    connection_name=dict(type="str", required=True, aliases=["name"]),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    auth_type=dict(type="str", choices=["basic"]),
+    username=dict(type="str"),
+    password=dict(type="str", no_log=True),
+    installation_type=dict(type="str", choices=["cloud", "server"]),
+    jira_server_url=dict(type="str"),
+    skip_proxy=dict(type="bool"),
+    update_password=dict(type="str", default="on_create", choices=["always", "on_create"], no_log=False),
+    verify_health=dict(type="bool", default=False),
+)
+
+
+class Plan:
+    """The decision of one run: which write (if any), its body, and before/after fields."""
+
+    def __init__(self, action, before, after, payload=None, password_sent=False, changed_names=()):
+        self.action = action  # None, "create", "update" or "delete"
+        self.before = before
+        self.after = after
+        self.payload = payload
+        self.password_sent = password_sent
+        self.changed_names = changed_names
+
+
+def check_input(module):
+    """Reject what cannot be right before any request."""
+    params = module.params
+    if not params["connection_name"].strip():
+        module.fail_json(msg="connection_name must not be empty")
+    if params["jira_server_url"] is not None and not jira.is_http_url(params["jira_server_url"]):
+        module.fail_json(msg="jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r"
+                         % params["jira_server_url"])
+    for field in ("username", "password"):
+        if params[field] is not None and not params[field].strip():
+            module.fail_json(msg="%s must not be empty when set" % field)
+
+
+def plan_present(module, current):
+    params = module.params
+    if current is None:
+        missing = jira.missing_for_create(params)
+        if missing:
+            module.fail_json(msg="Integration %r does not exist; to create it, set %s." % (
+                params["connection_name"], ", ".join(missing)))
+        payload = jira.create_payload(params)
+        return Plan("create", {}, jira.without_password(payload, False), payload, password_sent=True)
+    changes = jira.changed_fields(current, jira.desired_fields(params))
+    send_password = params["password"] is not None and params["update_password"] == "always"
+    if changes.get("auth_type") == "basic" and not send_password:
+        module.fail_json(msg="Integration %r uses %s; switching it to basic needs password with "
+                         "update_password=always." % (params["connection_name"], current.get("auth_type")))
+    after = dict(current, **changes)
+    if not changes and not send_password:
+        return Plan(None, current, after)
+    payload = dict(changes, connection_name=params["connection_name"])
+    if send_password:
+        payload["password"] = params["password"]
+    return Plan("update", current, after, payload, send_password, sorted(changes))
+
+
+def plan_absent(current):
+    if current is None:
+        return Plan(None, {}, {})
+    return Plan("delete", current, {})
+
+
+def apply(client, plan, name):
+    if plan.action == "create":
+        jira.create_integration(client, plan.payload, lambda: jira.read_integration(client, name))
+    elif plan.action == "update":
+        jira.update_integration(client, name, plan.payload)
+    elif plan.action == "delete":
+        jira.delete_integration(client, name)
+
+
+def describe(plan, name):
+    if plan.action is None:
+        return "Integration %r is %s; nothing to do." % (name, "absent" if not plan.before else "as desired")
+    if plan.action == "update":
+        what = ", ".join(plan.changed_names + (["password"] if plan.password_sent else []))
+        return "Integration %r updated (%s)." % (name, what)
+    return "Integration %r %sd." % (name, plan.action)
+
+
+def main():
+    module = AnsibleModule(**module_kwargs(OPTIONS))
+    check_input(module)
+    client = client_from_module(module)
+    client.add_secret(module.params["password"])
+    name = module.params["connection_name"]
+    result = dict(changed=False)
+    written = False
+    try:
+        current = jira.read_integration(client, name)
+        plan = plan_present(module, current) if module.params["state"] == "present" else plan_absent(current)
+        result.update(changed=plan.action is not None, integration=jira.without_password(plan.after, False),
+                      msg=describe(plan, name))
+        if module._diff:
+            result["diff"] = dict(before=jira.without_password(plan.before, False),
+                                  after=jira.without_password(plan.after, plan.password_sent))
+        if module.check_mode or plan.action is None:
+            module.exit_json(**result)
+        apply(client, plan, name)
+        written = True
+        if module.params["verify_health"] and plan.action in ("create", "update"):
+            result["status"] = jira.read_status(client, name)
+            if result["status"]["status"] != jira.HEALTHY:
+                result["msg"] = "Integration %r was %sd, but Xray reports %s: %s" % (
+                    name, plan.action, result["status"]["status"], result["status"]["reason"])
+                module.fail_json(**result)
+    except XrayError as error:
+        # A write that failed is no change; one that succeeded before a later failure is.
+        reported = result if written else {}
+        module.fail_json(**dict(reported, changed=written, msg=error.message, http_status=error.status))
+    finally:
+        client.close()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: jira_integration_info
+short_description: Read a JFrog Xray Jira integration and, optionally, its health
+version_added: 0.1.0
+description:
+  - Reads one Jira integration of JFrog Xray, with the fields named like the options of
+    M(frogops.xray.jira_integration), so that an integration made in the UI can be adopted.
+  - A missing integration is not a failure; RV(exists) is V(false).
+  - Never changes anything.
+author:
+  - frogops.xray contributors
+extends_documentation_fragment:
+  - frogops.xray.connection
+attributes:
+  check_mode:
+    description: Can run in check mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - This module only reads; it behaves the same in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
+    support: N/A
+    details:
+      - This module never changes anything.
+  action_group:
+    description: Use C(group/frogops.xray.all) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - frogops.xray.all
+options:
+  connection_name:
+    description:
+      - Name of the Jira integration in Xray.
+    type: str
+    required: true
+    aliases: [name]
+  include_status:
+    description:
+      - Also ask Xray whether it can reach Jira with the stored settings (Xray 3.136 or later).
+    type: bool
+    default: false
+seealso:
+  - module: frogops.xray.jira_integration
+'''
+
+EXAMPLES = r'''
+- name: Read an integration made in the UI, with its health
+  frogops.xray.jira_integration_info:
+    url: https://acme.jfrog.io
+    access_token: "{{ jfrog_admin_token }}"
+    connection_name: jira-cloud
+    include_status: true
+  register: jira_cloud
+
+- name: Adopt it as code - the same fields converge with no change
+  frogops.xray.jira_integration:
+    url: https://acme.jfrog.io
+    access_token: "{{ jfrog_admin_token }}"
+    connection_name: "{{ jira_cloud.integration.connection_name }}"
+    username: "{{ jira_cloud.integration.username }}"
+    installation_type: "{{ jira_cloud.integration.installation_type }}"
+    jira_server_url: "{{ jira_cloud.integration.jira_server_url }}"
+    skip_proxy: "{{ jira_cloud.integration.skip_proxy }}"
+  when: jira_cloud.exists
+'''
+
+RETURN = r'''
+exists:
+  description: Whether the integration exists.
+  returned: always
+  type: bool
+  sample: true
+integration:
+  description:
+    - The integration's fields, named like the options of M(frogops.xray.jira_integration); V({}) when it does not exist.
+    - Never holds the password; Xray does not return it.
+  returned: always
+  type: dict
+  sample:
+    connection_name: jira-cloud
+    auth_type: basic
+    username: xray-bot@acme.example
+    installation_type: cloud
+    jira_server_url: https://acme.atlassian.net
+    skip_proxy: false
+  contains:
+    connection_name:
+      description: Name of the integration.
+      type: str
+      returned: when it exists
+    auth_type:
+      description: How Xray authenticates to Jira (V(basic), V(oauth1) or V(oauth2)).
+      type: str
+      returned: when it exists
+    username:
+      description: Jira user name.
+      type: str
+      returned: when it exists
+    installation_type:
+      description: V(cloud) or V(server).
+      type: str
+      returned: when it exists
+    jira_server_url:
+      description: URL of the Jira instance.
+      type: str
+      returned: when it exists
+    skip_proxy:
+      description: Whether Xray bypasses its proxy for Jira.
+      type: bool
+      returned: when it exists
+status:
+  description: Xray's health check of the integration.
+  returned: when O(include_status=true) and the integration exists
+  type: dict
+  contains:
+    status:
+      description: C(HEALTHY_INTEGRATION), C(FAULTY_CONFIGURATION), C(INTEGRATION_NOT_FOUND) or C(INTERNAL_SERVER_ERROR).
+      type: str
+      sample: HEALTHY_INTEGRATION
+    reason:
+      description: Xray's explanation.
+      type: str
+      sample: Integration is healthy and operational.
+    time:
+      description: When Xray checked.
+      type: str
+      sample: "2024-01-01T12:00:00Z"
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module, module_kwargs
+from ansible_collections.frogops.xray.plugins.module_utils import _jira_integration as jira
+from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError
+
+OPTIONS = dict(
+    connection_name=dict(type="str", required=True, aliases=["name"]),
+    include_status=dict(type="bool", default=False),
+)
+
+
+def main():
+    module = AnsibleModule(**module_kwargs(OPTIONS))
+    name = module.params["connection_name"]
+    if not name.strip():
+        module.fail_json(msg="connection_name must not be empty")
+    client = client_from_module(module)
+    result = dict(changed=False, exists=False, integration={})
+    try:
+        current = jira.read_integration(client, name)
+        if current is not None:
+            result.update(exists=True, integration=jira.without_password(current, False))
+            if module.params["include_status"]:
+                result["status"] = jira.read_status(client, name)
+    except XrayError as error:
+        module.fail_json(msg=error.message, http_status=error.status, changed=False)
+    finally:
+        client.close()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
