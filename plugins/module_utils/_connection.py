@@ -66,13 +66,13 @@ def check_connection_options(module):
     """Fail before any request on connection options that cannot work."""
     params = module.params
     if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR, changed=False)
     if params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % params["timeout"])
+        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % params["timeout"], changed=False)
     if params["retries"] < 0:
-        module.fail_json(msg="retries must be 0 or more, got %d" % params["retries"])
+        module.fail_json(msg="retries must be 0 or more, got %d" % params["retries"], changed=False)
     if params["retry_backoff"] < 0:
-        module.fail_json(msg="retry_backoff must be 0 or more seconds, got %s" % params["retry_backoff"])
+        module.fail_json(msg="retry_backoff must be 0 or more seconds, got %s" % params["retry_backoff"], changed=False)
 
 
 def client_from_module(module):

@@ -57,8 +57,11 @@ options:
       - Defaults to V(basic) when the integration is created. When not set on an existing
         integration, its current value is left alone, so integrations made in the UI with OAuth
         stay as they are.
+      - V(oauth1) and V(oauth2) are accepted only to match an existing integration made in the UI
+        (so that what M(frogops.xray.jira_integration_info) returns can be passed back unchanged);
+        a task that would have to write them fails.
     type: str
-    choices: [basic]
+    choices: [basic, oauth1, oauth2]
   username:
     description:
       - Jira user name (for Jira Cloud, the account e-mail). Needed to create.
@@ -217,7 +220,7 @@ from ansible_collections.frogops.xray.plugins.module_utils._xray_client import X
 OPTIONS = dict(
     connection_name=dict(type="str", required=True, aliases=["name"]),
     state=dict(type="str", default="present", choices=["present", "absent"]),
-    auth_type=dict(type="str", choices=["basic"]),
+    auth_type=dict(type="str", choices=["basic", "oauth1", "oauth2"]),
     username=dict(type="str"),
     password=dict(type="str", no_log=True),
     installation_type=dict(type="str", choices=["cloud", "server"]),
@@ -244,29 +247,32 @@ def check_input(module):
     """Reject what cannot be right before any request."""
     params = module.params
     if not params["connection_name"].strip():
-        module.fail_json(msg="connection_name must not be empty")
+        module.fail_json(msg="connection_name must not be empty", changed=False)
     if params["jira_server_url"] is not None and not jira.is_http_url(params["jira_server_url"]):
         module.fail_json(msg="jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r"
-                         % params["jira_server_url"])
+                         % params["jira_server_url"], changed=False)
     for field in ("username", "password"):
         if params[field] is not None and not params[field].strip():
-            module.fail_json(msg="%s must not be empty when set" % field)
+            module.fail_json(msg="%s must not be empty when set" % field, changed=False)
 
 
 def plan_present(module, current):
     params = module.params
+    if params["auth_type"] not in (None, "basic") and (current is None or current.get("auth_type") != params["auth_type"]):
+        module.fail_json(msg="auth_type %s cannot be written through the Xray API, only basic; set it up in the Xray UI."
+                         % params["auth_type"], changed=False)
     if current is None:
         missing = jira.missing_for_create(params)
         if missing:
             module.fail_json(msg="Integration %r does not exist; to create it, set %s." % (
-                params["connection_name"], ", ".join(missing)))
+                params["connection_name"], ", ".join(missing)), changed=False)
         payload = jira.create_payload(params)
         return Plan("create", {}, jira.without_password(payload, False), payload, password_sent=True)
     changes = jira.changed_fields(current, jira.desired_fields(params))
     send_password = params["password"] is not None and params["update_password"] == "always"
     if changes.get("auth_type") == "basic" and not send_password:
         module.fail_json(msg="Integration %r uses %s; switching it to basic needs password with "
-                         "update_password=always." % (params["connection_name"], current.get("auth_type")))
+                         "update_password=always." % (params["connection_name"], current.get("auth_type")), changed=False)
     after = dict(current, **changes)
     if not changes and not send_password:
         return Plan(None, current, after)

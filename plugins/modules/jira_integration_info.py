@@ -152,7 +152,7 @@ def main():
     module = AnsibleModule(**module_kwargs(OPTIONS))
     name = module.params["connection_name"]
     if not name.strip():
-        module.fail_json(msg="connection_name must not be empty")
+        module.fail_json(msg="connection_name must not be empty", changed=False)
     client = client_from_module(module)
     result = dict(changed=False, exists=False, integration={})
     try:
