@@ -1,0 +1,967 @@
+"""Tests of the Xray emulator and the forward proxy, over real HTTP(S) on 127.0.0.1."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import concurrent.futures
+import http.client
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from urllib.parse import quote, urlsplit
+
+import pytest
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _load(name):
+    # By path, so the tests work whatever pytest's import mode and without a package __init__.
+    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, name + ".py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+xray_emulator = _load("xray_emulator")
+forward_proxy = _load("forward_proxy")
+XrayEmulator = xray_emulator.XrayEmulator
+ForwardProxy = forward_proxy.ForwardProxy
+
+ADMIN = {"Authorization": "Bearer emulator-admin-token"}
+API = "/xray/api/v1"
+INTEGRATIONS = API + "/ticketing/jira-integrations"
+STATUS = API + "/ticketing/integrations/status/check"
+VERSION = API + "/system/version"
+CONNECT_FAILED = ("We were not able to connect to your Jira based on the credentials you provided, "
+                  "please check all the values and try again.")
+
+
+TIMEOUT = 15  # seconds; a hung emulator fails a test instead of stalling the run
+
+
+def get(url, **kwargs):
+    return requests.get(url, timeout=kwargs.pop("timeout", TIMEOUT), **kwargs)
+
+
+def post(url, **kwargs):
+    return requests.post(url, timeout=kwargs.pop("timeout", TIMEOUT), **kwargs)
+
+
+class TimeoutSession(requests.Session):
+    def request(self, *args, **kwargs):  # pylint: disable=arguments-differ
+        kwargs.setdefault("timeout", TIMEOUT)
+        return super().request(*args, **kwargs)
+
+
+def create_body(**overrides):
+    body = {"connection_name": "jira-1", "auth_type": "basic", "username": "bot@example.com", "password": "s3cret",
+            "installation_type": "cloud", "jira_server_url": "https://example.atlassian.net"}
+    body.update(overrides)
+    return body
+
+
+def encode_name(name):
+    # quote() leaves '.' alone, and clients normalise a literal '..' segment away; %2E survives.
+    return quote(name, safe="").replace(".", "%2E")
+
+
+def host_port(url):
+    parts = urlsplit(url)
+    return parts.hostname, parts.port
+
+
+def raw_request(url, method, path, body=None, headers=None):
+    """One request with the path sent byte for byte; returns (status, headers, body bytes)."""
+    host, port = host_port(url)
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=dict(ADMIN, **(headers or {})))
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+def raw_socket_exchange(url, payload, close_after_send=False):
+    """Send raw bytes; return everything the server answers until it closes (or b'' when we hang up)."""
+    with socket.create_connection(host_port(url), timeout=10) as sock:
+        sock.sendall(payload)
+        if close_after_send:
+            return b""
+        chunks = []
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
+
+
+@pytest.fixture
+def emulator():
+    with XrayEmulator() as emu:
+        yield emu
+
+
+@pytest.fixture
+def session():
+    with TimeoutSession() as sess:
+        sess.trust_env = False  # the machine's own proxy variables must not interfere
+        sess.headers.update(ADMIN)
+        yield sess
+
+
+@pytest.fixture
+def created(emulator, session):
+    response = session.post(emulator.url + INTEGRATIONS, json=create_body())
+    assert response.status_code == 200
+    emulator.clear_requests()
+    return "jira-1"
+
+
+# --------------------------------------------------------------------------- authentication
+
+@pytest.mark.parametrize("headers, status, body", [
+    ({"Authorization": "Bearer emulator-admin-token"}, 200, None),
+    ({"Authorization": "bearer emulator-admin-token"}, 200, None),
+    ({}, 401, {"error": "Found invalid token"}),
+    ({"Authorization": "Bearer nope"}, 401, {"error": "Found invalid token"}),
+    ({"Authorization": "Bearer emulator-reader-token"}, 403, {"error": "Permission denied"}),
+    ({"Authorization": "Token emulator-admin-token"}, 401, {"error": "Found invalid token"}),
+    ({"Authorization": "Basic !!!"}, 401, {"errors": [{"status": 401, "message": "Bad credentials"}]}),
+])
+def test_bearer_and_odd_headers(emulator, headers, status, body):
+    response = get(emulator.url + VERSION, headers=headers)
+    assert response.status_code == status
+    assert response.headers["Content-Type"] == "application/json"
+    if body is not None:
+        assert response.json() == body
+
+
+@pytest.mark.parametrize("user, password, status", [
+    ("admin", "emulator-admin-password", 200),
+    ("reader", "emulator-reader-password", 403),
+    ("admin", "wrong", 401),
+    ("ghost", "emulator-admin-password", 401),
+])
+def test_basic_auth(emulator, user, password, status):
+    response = get(emulator.url + VERSION, auth=(user, password))
+    assert response.status_code == status
+    if status == 401:
+        assert response.json() == {"errors": [{"status": 401, "message": "Bad credentials"}]}
+
+
+def test_credentials_from_constructor():
+    with XrayEmulator(admin_tokens=["t1"], reader_tokens=[], users={"ops": ("pw", True)}) as emu:
+        assert get(emu.url + VERSION, headers={"Authorization": "Bearer t1"}).status_code == 200
+        assert get(emu.url + VERSION, headers=ADMIN).status_code == 401
+        assert get(emu.url + VERSION, auth=("ops", "pw")).status_code == 200
+        assert get(emu.url + VERSION, auth=("admin", "emulator-admin-password")).status_code == 401
+
+
+def test_writes_need_admin(emulator):
+    response = post(emulator.url + INTEGRATIONS, json=create_body(),
+                    headers={"Authorization": "Bearer emulator-reader-token"})
+    assert response.status_code == 403
+    assert emulator.integrations == {}
+
+
+# --------------------------------------------------------------------------- CRUD
+
+def test_version(emulator, session):
+    response = session.get(emulator.url + VERSION)
+    assert response.status_code == 200
+    assert response.json() == {"xray_version": "3.140.0", "xray_revision": "emulator"}
+
+
+def test_create_then_details_never_shows_password(emulator, session):
+    response = session.post(emulator.url + INTEGRATIONS, json=create_body())
+    assert response.status_code == 200
+    assert response.json() == {"info": "Integration has been successfully created"}
+    assert response.headers["Content-Type"] == "application/json"
+    details = session.get(emulator.url + INTEGRATIONS + "/jira-1/details")
+    assert details.status_code == 200
+    assert details.json() == {"auth_type": "basic", "connection_name": "jira-1",
+                              "jira_server_url": "https://example.atlassian.net", "username": "bot@example.com",
+                              "installation_type": "cloud", "skip_proxy": False}
+    assert "s3cret" not in details.text
+    assert emulator.integrations["jira-1"]["password"] == "s3cret"
+
+
+def test_create_duplicate_name(emulator, session, created):
+    response = session.post(emulator.url + INTEGRATIONS, json=create_body(password="other"))
+    assert response.status_code == 400
+    assert response.json() == {"error": "Integration with connection name jira-1 already exists"}
+    assert emulator.integrations[created]["password"] == "s3cret"
+
+
+@pytest.mark.parametrize("field", ["connection_name", "auth_type", "username", "password", "installation_type",
+                                   "jira_server_url"])
+def test_create_missing_field(emulator, session, field):
+    body = create_body()
+    del body[field]
+    response = session.post(emulator.url + INTEGRATIONS, json=body)
+    assert response.status_code == 400
+    assert field in response.json()["error"]
+    assert emulator.integrations == {}
+
+
+@pytest.mark.parametrize("field, value", [
+    ("auth_type", "oauth2"), ("auth_type", 1), ("installation_type", "datacenter"), ("jira_server_url", "ftp://x"),
+    ("jira_server_url", "example.atlassian.net"), ("skip_proxy", "false"), ("skip_proxy", None), ("username", ""),
+    ("connection_name", 7), ("password", ["x"]),
+])
+def test_create_invalid_field(emulator, session, field, value):
+    response = session.post(emulator.url + INTEGRATIONS, json=create_body(**{field: value}))
+    assert response.status_code == 400
+    assert field in response.json()["error"]
+    assert emulator.integrations == {}
+
+
+def test_create_skip_proxy_true_and_unknown_fields_ignored(emulator, session):
+    response = session.post(emulator.url + INTEGRATIONS, json=create_body(skip_proxy=True, extra="ignored"))
+    assert response.status_code == 200
+    assert emulator.integrations["jira-1"]["skip_proxy"] is True
+    assert "extra" not in emulator.integrations["jira-1"]
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"{not json", "Malformed JSON body"),
+    (b"", "Malformed JSON body"),
+    (b"\xff\xfe", "Malformed JSON body"),
+    (b"[1, 2]", "Request body must be a JSON object"),
+    (b"\"text\"", "Request body must be a JSON object"),
+])
+def test_malformed_bodies(emulator, session, body, message):
+    for method, path in (("POST", INTEGRATIONS), ("PUT", INTEGRATIONS + "/x")):
+        response = session.request(method, emulator.url + path, data=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400
+        assert response.json() == {"error": message}
+
+
+def test_update_partial_keeps_other_fields(emulator, session, created):
+    response = session.put(emulator.url + INTEGRATIONS + "/jira-1", json={"connection_name": "jira-1", "skip_proxy": True})
+    assert response.status_code == 200
+    assert response.json() == {"info": "Integration has been successfully updated"}
+    record = emulator.integrations["jira-1"]
+    assert record["skip_proxy"] is True
+    assert record["password"] == "s3cret"
+    assert record["username"] == "bot@example.com"
+
+
+def test_update_full_body_and_auth_type_alias(emulator, session, created):
+    body = create_body(password="new", installation_type="server", jira_server_url="http://10.0.0.1:8080")
+    del body["auth_type"]
+    body["authType"] = "basic"
+    response = session.put(emulator.url + INTEGRATIONS + "/jira-1", json=body)
+    assert response.status_code == 200
+    record = emulator.integrations["jira-1"]
+    assert (record["password"], record["installation_type"], record["auth_type"]) == ("new", "server", "basic")
+    assert "authType" not in record
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ({"skip_proxy": True}, "connection_name"),
+    ({"connection_name": "other"}, "connection_name"),
+    ({"connection_name": "jira-1", "installation_type": "cloudy"}, "installation_type"),
+    ({"connection_name": "jira-1", "authType": "oauth2"}, "auth_type"),
+    ({"connection_name": "jira-1", "auth_type": "basic", "authType": "oauth1"}, "authType"),
+    ({"connection_name": "jira-1", "skip_proxy": "yes"}, "skip_proxy"),
+])
+def test_update_invalid(emulator, session, created, body, fragment):
+    before = emulator.integrations
+    response = session.put(emulator.url + INTEGRATIONS + "/jira-1", json=body)
+    assert response.status_code == 400
+    assert fragment in response.json()["error"]
+    assert emulator.integrations == before
+
+
+def test_update_unknown(emulator, session):
+    response = session.put(emulator.url + INTEGRATIONS + "/ghost", json={"connection_name": "ghost"})
+    assert response.status_code == 404
+    assert response.json() == {"error": "No integration found with the given connection name"}
+
+
+def test_delete(emulator, session, created):
+    response = session.delete(emulator.url + INTEGRATIONS + "/jira-1")
+    assert response.status_code == 200
+    assert response.json() == {"info": "Integration has been successfully deleted"}
+    assert emulator.integrations == {}
+    again = session.delete(emulator.url + INTEGRATIONS + "/jira-1")
+    assert again.status_code == 404
+    assert again.json() == {"error": "No integration found with the given connection name"}
+
+
+def test_details_unknown(emulator, session):
+    response = session.get(emulator.url + INTEGRATIONS + "/ghost/details")
+    assert response.status_code == 404
+    assert response.json() == {"error": "Integration not found"}
+
+
+def test_oauth_integration_seeded_keeps_auth_type(emulator, session):
+    emulator.seed(connection_name="ui-made", auth_type="oauth2", username="u", jira_server_url="https://j.example")
+    details = session.get(emulator.url + INTEGRATIONS + "/ui-made/details").json()
+    assert details["auth_type"] == "oauth2"
+    assert session.put(emulator.url + INTEGRATIONS + "/ui-made",
+                       json={"connection_name": "ui-made", "username": "v"}).status_code == 200
+    assert emulator.integrations["ui-made"]["auth_type"] == "oauth2"
+    assert emulator.integrations["ui-made"]["username"] == "v"
+
+
+def test_concurrent_creates_of_one_name(emulator):
+    def create(_index):
+        return post(emulator.url + INTEGRATIONS, json=create_body(), headers=ADMIN).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+        statuses = list(pool.map(create, range(24)))
+    assert statuses.count(200) == 1
+    assert statuses.count(400) == 23
+
+
+# --------------------------------------------------------------------------- names and percent-encoding
+
+ODD_NAMES = ["a/b", "what?x=1", "hash#tag", "100%", "%2F already", "with space", "..", ".", "naïve 名前", "+plus"]
+
+
+@pytest.mark.parametrize("name", ODD_NAMES)
+def test_odd_names_round_trip(emulator, session, name):
+    assert session.post(emulator.url + INTEGRATIONS, json=create_body(connection_name=name)).status_code == 200
+    path = INTEGRATIONS + "/" + encode_name(name)
+    status, _headers, data = raw_request(emulator.url, "GET", path + "/details")
+    assert status == 200
+    assert json.loads(data)["connection_name"] == name
+    status, _headers, data = raw_request(emulator.url, "PUT", path, json.dumps({"connection_name": name, "username": "x"}))
+    assert (status, json.loads(data)) == (200, {"info": "Integration has been successfully updated"})
+    status, _headers, data = raw_request(emulator.url, "GET", STATUS + "?integrationName=" + quote(name, safe=""))
+    assert (status, json.loads(data)["integration_name"]) == (200, name)
+    status, _headers, _data = raw_request(emulator.url, "DELETE", path)
+    assert status == 200
+    assert emulator.integrations == {}
+    logged = [entry["path"] for entry in emulator.requests]
+    assert logged[1:] == [path + "/details", path, STATUS + "?integrationName=" + quote(name, safe=""), path]
+
+
+def test_name_is_decoded_exactly_once(emulator, session):
+    emulator.seed(connection_name="%2F")
+    status, _headers, data = raw_request(emulator.url, "GET", INTEGRATIONS + "/%252F/details")
+    assert (status, json.loads(data)["connection_name"]) == (200, "%2F")
+    status, _headers, _data = raw_request(emulator.url, "GET", INTEGRATIONS + "/%2F/details")
+    assert status == 404  # that is the name "/", which does not exist
+
+
+def test_unencoded_slash_is_two_segments(emulator, session):
+    emulator.seed(connection_name="a/b")
+    status, headers, data = raw_request(emulator.url, "GET", INTEGRATIONS + "/a/b/details")
+    assert status == 404
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(data) == {"error": "Not found"}
+
+
+def test_update_path_and_body_names_compared_decoded(emulator):
+    emulator.seed(connection_name="a b")
+    status, _headers, data = raw_request(emulator.url, "PUT", INTEGRATIONS + "/a%20b", json.dumps({"connection_name": "a%20b"}))
+    assert status == 400
+    assert "connection_name" in json.loads(data)["error"]
+
+
+# --------------------------------------------------------------------------- routing
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/", 404), ("GET", API, 404), ("GET", INTEGRATIONS, 405), ("GET", INTEGRATIONS + "/", 404),
+    ("POST", INTEGRATIONS + "/x", 405), ("DELETE", INTEGRATIONS + "/x/details", 405), ("POST", VERSION, 405),
+    ("GET", INTEGRATIONS + "/x/details/more", 404), ("GET", "/xray/api/v2/system/version", 404),
+])
+def test_routing_errors(emulator, method, path, status):
+    code, headers, data = raw_request(emulator.url, method, path)
+    assert code == status
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(data) == {"error": "Not found" if status == 404 else "Method not allowed"}
+    if status == 405:
+        assert headers["Allow"]
+
+
+def test_head_gets_headers_only(emulator):
+    status, headers, data = raw_request(emulator.url, "HEAD", VERSION)
+    assert status == 405
+    assert int(headers["Content-Length"]) > 0
+    assert data == b""
+
+
+# --------------------------------------------------------------------------- status endpoint and health
+
+def test_status_healthy_by_default(emulator, session, created):
+    response = session.get(emulator.url + STATUS, params={"integrationName": "jira-1"})
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"status", "reason", "time", "integration_name"}
+    assert (body["status"], body["reason"], body["integration_name"]) == (
+        "HEALTHY_INTEGRATION", "Integration is healthy and operational.", "jira-1")
+    assert time.strptime(body["time"], "%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_status_faulty_via_control_api(emulator, session, created):
+    answer = session.post(emulator.url + "/_emulator/health", json={"integration_name": "jira-1", "status": "FAULTY_CONFIGURATION"})
+    assert answer.status_code == 200
+    body = session.get(emulator.url + STATUS, params={"integrationName": "jira-1"}).json()
+    assert (body["status"], body["reason"]) == ("FAULTY_CONFIGURATION", "The system is unable to connect to Jira.")
+    emulator.set_health("jira-1", "FAULTY_CONFIGURATION", "Jira said 401")
+    assert session.get(emulator.url + STATUS, params={"integrationName": "jira-1"}).json()["reason"] == "Jira said 401"
+
+
+@pytest.mark.parametrize("query", ["", "?integrationName=", "?other=x"])
+def test_status_needs_integration_name(emulator, session, query):
+    response = session.get(emulator.url + STATUS + query)
+    assert response.status_code == 400
+    assert "integrationName" in response.json()["error"]
+
+
+def test_status_unknown(emulator, session):
+    response = session.get(emulator.url + STATUS, params={"integrationName": "ghost"})
+    assert response.status_code == 404
+    body = response.json()
+    assert (body["status"], body["integration_name"]) == ("INTEGRATION_NOT_FOUND", "ghost")
+    assert set(body) == {"status", "reason", "time", "integration_name"}
+
+
+# --------------------------------------------------------------------------- version floors
+
+def assert_plain_404(response):
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("text/plain")
+    assert response.text == "404 page not found"
+
+
+def test_old_xray_has_no_ticketing_api(session):
+    with XrayEmulator(xray_version="3.128.9") as emu:
+        emu.seed(connection_name="jira-1")
+        assert_plain_404(session.post(emu.url + INTEGRATIONS, json=create_body(connection_name="n")))
+        assert_plain_404(session.put(emu.url + INTEGRATIONS + "/jira-1", json={"connection_name": "jira-1"}))
+        assert_plain_404(session.delete(emu.url + INTEGRATIONS + "/jira-1"))
+        assert_plain_404(session.get(emu.url + INTEGRATIONS + "/jira-1/details"))
+        assert_plain_404(session.get(emu.url + STATUS, params={"integrationName": "jira-1"}))
+        assert session.get(emu.url + VERSION).json()["xray_version"] == "3.128.9"
+        assert list(emu.integrations) == ["jira-1"]
+
+
+def test_status_endpoint_floor(emulator, session, created):
+    emulator.set_config(xray_version="3.135.2")
+    assert_plain_404(session.get(emulator.url + STATUS, params={"integrationName": "jira-1"}))
+    assert session.get(emulator.url + INTEGRATIONS + "/jira-1/details").status_code == 200
+    emulator.set_config(xray_version="3.136.0")
+    assert session.get(emulator.url + STATUS, params={"integrationName": "jira-1"}).status_code == 200
+
+
+def test_bad_version_rejected():
+    with pytest.raises(ValueError):
+        XrayEmulator(xray_version="latest")
+
+
+# --------------------------------------------------------------------------- behaviour switches
+
+def test_jira_connection_fails_changes_nothing(emulator, session, created):
+    emulator.set_config(jira_connection_fails=True)
+    for method, path, body in (("POST", INTEGRATIONS, create_body(connection_name="new")),
+                               ("PUT", INTEGRATIONS + "/jira-1", {"connection_name": "jira-1", "password": "changed"})):
+        response = session.request(method, emulator.url + path, json=body)
+        assert response.status_code == 400
+        assert response.json() == {"error": CONNECT_FAILED}
+    assert list(emulator.integrations) == ["jira-1"]
+    assert emulator.integrations["jira-1"]["password"] == "s3cret"
+
+
+def test_details_shape_switches(emulator, session, created):
+    config = session.patch(emulator.url + "/_emulator/config",
+                           json={"details_name_field": "integrationName", "omit_skip_proxy": True}).json()
+    assert config == {"xray_version": "3.140.0", "details_name_field": "integrationName", "omit_skip_proxy": True,
+                      "jira_connection_fails": False}
+    details = session.get(emulator.url + INTEGRATIONS + "/jira-1/details").json()
+    assert details["integrationName"] == "jira-1"
+    assert "connection_name" not in details
+    assert "skip_proxy" not in details
+
+
+@pytest.mark.parametrize("patch", [{"nope": 1}, {"xray_version": "x"}, {"xray_version": 3}, {"omit_skip_proxy": "yes"},
+                                   {"details_name_field": "name"}, [1]])
+def test_config_patch_rejects_bad_values(emulator, session, patch):
+    response = session.patch(emulator.url + "/_emulator/config", json=patch)
+    assert response.status_code == 400
+    assert session.get(emulator.url + "/_emulator/config").json()["details_name_field"] == "connection_name"
+
+
+# --------------------------------------------------------------------------- request log and connections
+
+def test_request_log_entry(emulator, session):
+    session.post(emulator.url + INTEGRATIONS + "?dry=1", json=create_body())
+    session.get(emulator.url + "/_emulator/integrations")  # control plane: not logged
+    entries = emulator.requests
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["method"] == "POST"
+    assert entry["path"] == INTEGRATIONS + "?dry=1"
+    assert entry["query"] == {"dry": "1"}
+    assert entry["headers"]["Authorization"] == "Bearer emulator-admin-token"
+    assert json.loads(entry["body"]) == create_body()
+    assert entry["json"] == create_body()
+    assert entry["client"][0] == "127.0.0.1" and isinstance(entry["client"][1], int)
+    assert entry["status"] == 200  # a query string does not change the route
+    assert isinstance(entry["time"], float)
+
+
+def test_request_log_over_http_and_clear(emulator, session):
+    session.get(emulator.url + VERSION)
+    logged = session.get(emulator.url + "/_emulator/requests").json()["requests"]
+    assert [(entry["method"], entry["path"], entry["status"], entry["json"]) for entry in logged] == [
+        ("GET", VERSION, 200, None)]
+    assert session.delete(emulator.url + "/_emulator/requests").status_code == 200
+    assert session.get(emulator.url + "/_emulator/requests").json() == {"requests": []}
+
+
+def test_keep_alive_one_connection_per_session(emulator, session):
+    for _index in range(4):
+        assert session.get(emulator.url + VERSION).status_code == 200
+    assert len(set(tuple(entry["client"]) for entry in emulator.requests)) == 1
+
+
+def test_separate_connections_are_counted(emulator):
+    for _index in range(3):
+        assert get(emulator.url + VERSION, headers=dict(ADMIN, Connection="close")).status_code == 200
+    assert len(set(tuple(entry["client"]) for entry in emulator.requests)) == 3
+
+
+def test_keep_alive_survives_error_answers(emulator, session):
+    session.get(emulator.url + INTEGRATIONS + "/ghost/details")
+    session.post(emulator.url + INTEGRATIONS, data=b"{bad", headers={"Content-Type": "application/json"})
+    session.get(emulator.url + VERSION, headers={"Authorization": "Bearer wrong"})
+    assert [entry["status"] for entry in emulator.requests] == [404, 400, 401]
+    assert len(set(tuple(entry["client"]) for entry in emulator.requests)) == 1
+
+
+# --------------------------------------------------------------------------- faults
+
+def test_fault_status_headers_and_times(emulator, session):
+    emulator.add_fault(method="get", path_regex="/system/version$", status=503, body="busy", content_type="text/plain",
+                       headers={"Retry-After": 1}, times=2)
+    answers = [session.get(emulator.url + VERSION) for _index in range(3)]
+    assert [answer.status_code for answer in answers] == [503, 503, 200]
+    assert answers[0].text == "busy" and answers[0].headers["Retry-After"] == "1"
+    assert answers[0].headers["Content-Type"] == "text/plain"
+    assert [entry["status"] for entry in emulator.requests] == [503, 503, 200]
+    assert emulator.faults == []
+
+
+def test_fault_default_body_and_first_match_wins(emulator, session):
+    session.post(emulator.url + "/_emulator/faults", json={"faults": [{"method": "PUT", "status": 409},
+                                                                      {"status": 500}, {"status": 502}]})
+    response = session.get(emulator.url + VERSION)
+    assert (response.status_code, response.json()) == (500, {"error": "Emulated fault"})
+    remaining = session.get(emulator.url + "/_emulator/faults").json()["faults"]
+    assert [fault["status"] for fault in remaining] == [409, 502]
+    assert session.delete(emulator.url + "/_emulator/faults").json() == {"faults": []}
+
+
+def test_fault_forever(emulator, session):
+    emulator.add_fault(status=500, times=-1)
+    assert [session.get(emulator.url + VERSION).status_code for _index in range(3)] == [500, 500, 500]
+    assert len(emulator.faults) == 1
+
+
+def test_fault_delay_then_normal_answer(emulator, session):
+    emulator.add_fault(path_regex="details", delay=0.4)
+    emulator.seed(connection_name="jira-1")
+    started = time.monotonic()
+    response = session.get(emulator.url + INTEGRATIONS + "/jira-1/details")
+    assert time.monotonic() - started >= 0.4
+    assert response.status_code == 200
+    fast = time.monotonic()
+    session.get(emulator.url + INTEGRATIONS + "/jira-1/details")
+    assert time.monotonic() - fast < 0.4
+
+
+def test_fault_headers_added_to_normal_answer(emulator, session):
+    emulator.add_fault(headers={"X-Trace": "t1"})
+    response = session.get(emulator.url + VERSION)
+    assert response.status_code == 200 and response.headers["X-Trace"] == "t1"
+
+
+def test_fault_drop(emulator, session):
+    emulator.add_fault(method="POST", drop=True)
+    with pytest.raises(requests.ConnectionError):
+        session.post(emulator.url + INTEGRATIONS, json=create_body())
+    assert emulator.integrations == {}
+    assert [entry["status"] for entry in emulator.requests] == ["dropped"]
+    assert session.post(emulator.url + INTEGRATIONS, json=create_body()).status_code == 200
+
+
+def test_fault_drop_after_applying(emulator, session):
+    emulator.add_fault(method="POST", drop=True, apply_then_continue=True)
+    with pytest.raises(requests.ConnectionError):
+        session.post(emulator.url + INTEGRATIONS, json=create_body())
+    assert list(emulator.integrations) == ["jira-1"]
+    assert emulator.requests[0]["status"] == "dropped"
+    retry = session.post(emulator.url + INTEGRATIONS, json=create_body())
+    assert retry.status_code == 400 and "already exists" in retry.json()["error"]
+
+
+def test_fault_status_after_applying(emulator, session, created):
+    emulator.add_fault(method="DELETE", status=500, apply_then_continue=True)
+    assert session.delete(emulator.url + INTEGRATIONS + "/jira-1").status_code == 500
+    assert emulator.integrations == {}
+
+
+@pytest.mark.parametrize("rule", [{"bogus": 1}, {"path_regex": "("}, {"status": 99}, {"times": "2"}, {"delay": -1},
+                                  {"drop": "yes"}, {"headers": {"A": [1]}}, {"faults": [{"status": 1000}]}])
+def test_fault_rules_validated(emulator, session, rule):
+    response = session.post(emulator.url + "/_emulator/faults", json=rule)
+    assert response.status_code == 400
+    assert emulator.faults == []
+
+
+# --------------------------------------------------------------------------- control plane
+
+def test_seed_and_list_integrations(emulator, session):
+    seeded = session.post(emulator.url + "/_emulator/integrations", json={"connection_name": "x", "auth_type": "oauth1"})
+    assert seeded.status_code == 200
+    listed = session.get(emulator.url + "/_emulator/integrations").json()["integrations"]
+    assert listed == {"x": {"connection_name": "x", "auth_type": "oauth1", "username": "", "password": "",
+                            "installation_type": "cloud", "jira_server_url": "", "skip_proxy": False}}
+    assert session.post(emulator.url + "/_emulator/integrations", json={"auth_type": "basic"}).status_code == 400
+    assert emulator.requests == []
+
+
+def test_reset_restores_everything(session):
+    with XrayEmulator(xray_version="3.137.0") as emu:
+        session.post(emu.url + INTEGRATIONS, json=create_body())
+        emu.set_config(xray_version="3.100.0", omit_skip_proxy=True)
+        emu.add_fault(status=500, path_regex="nothing-matches")
+        emu.set_health("jira-1", "FAULTY_CONFIGURATION")
+        assert session.post(emu.url + "/_emulator/reset").status_code == 200
+        assert emu.integrations == {} and emu.requests == [] and emu.faults == []
+        assert emu.config == {"xray_version": "3.137.0", "details_name_field": "connection_name",
+                              "omit_skip_proxy": False, "jira_connection_fails": False}
+        assert session.get(emu.url + "/_emulator/health").json() == {"health": {}}
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/_emulator/nope", 404), ("PUT", "/_emulator/config", 405), ("GET", "/_emulator/reset", 405),
+    ("POST", "/_emulator/health", 400),
+])
+def test_control_errors(emulator, session, method, path, status):
+    assert session.request(method, emulator.url + path, json={}).status_code == status
+
+
+def test_control_malformed_json(emulator, session):
+    response = session.post(emulator.url + "/_emulator/faults", data=b"{oops")
+    assert (response.status_code, response.json()) == (400, {"error": "Malformed JSON body"})
+
+
+# --------------------------------------------------------------------------- robustness
+
+def test_bad_content_length(emulator):
+    answer = raw_socket_exchange(emulator.url, b"POST " + INTEGRATIONS.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                                 b"Content-Length: abc\r\n\r\n{}")
+    head, _sep, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b"Connection: close" in head
+    assert json.loads(body) == {"error": "Invalid Content-Length"}
+    assert emulator.requests[0]["status"] == 400
+
+
+def test_client_disconnect_mid_body(emulator, session):
+    raw_socket_exchange(emulator.url, b"POST " + INTEGRATIONS.encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                        b"Content-Length: 500\r\n\r\n{\"connection", close_after_send=True)
+    raw_socket_exchange(emulator.url, b"GET / HT", close_after_send=True)
+    assert session.get(emulator.url + VERSION).status_code == 200
+    assert [entry["path"] for entry in emulator.requests] == [VERSION]
+
+
+def test_chunked_body(emulator):
+    body = json.dumps(create_body()).encode()
+    payload = (b"POST " + INTEGRATIONS.encode() + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer emulator-admin-token\r\n"
+               b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+               + b"%x\r\n" % 10 + body[:10] + b"\r\n" + b"%x\r\n" % (len(body) - 10) + body[10:] + b"\r\n0\r\n\r\n")
+    answer = raw_socket_exchange(emulator.url, payload)
+    assert answer.startswith(b"HTTP/1.1 200")
+    assert list(emulator.integrations) == ["jira-1"]
+
+
+def test_garbage_request_line_does_not_kill_server(emulator, session):
+    answer = raw_socket_exchange(emulator.url, b"\x16\x03\x01garbage\r\n\r\n")
+    head, _sep, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert "error" in json.loads(body)
+    answer = raw_socket_exchange(emulator.url, b"BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 501")
+    assert session.get(emulator.url + VERSION).status_code == 200
+
+
+def test_stop_closes_idle_keep_alive_connections():
+    emu = XrayEmulator().start()
+    url = emu.url
+    with TimeoutSession() as sess:
+        assert sess.get(url + VERSION, headers=ADMIN).status_code == 200
+        emu.stop()
+        with pytest.raises(requests.ConnectionError):
+            sess.get(url + VERSION, headers=ADMIN)
+    emu.stop()  # a second stop is harmless
+
+
+# --------------------------------------------------------------------------- TLS
+
+PKI_FILES = ("ca.pem", "server.pem", "server.key", "client.pem", "client.key", "stranger.pem", "stranger.key")
+
+
+def _pki_with_trustme(trustme, directory):
+    ca = trustme.CA()
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    client = ca.issue_cert("client.example")
+    paths = dict((name, str(directory / name)) for name in PKI_FILES)
+    ca.cert_pem.write_to_path(paths["ca.pem"])
+    server.cert_chain_pems[0].write_to_path(paths["server.pem"])
+    server.private_key_pem.write_to_path(paths["server.key"])
+    client.cert_chain_pems[0].write_to_path(paths["client.pem"])
+    client.private_key_pem.write_to_path(paths["client.key"])
+    stranger = trustme.CA().issue_cert("stranger.example")
+    stranger.cert_chain_pems[0].write_to_path(paths["stranger.pem"])
+    stranger.private_key_pem.write_to_path(paths["stranger.key"])
+    return paths
+
+
+OPENSSL_CONFIG = """[req]
+distinguished_name = dn
+prompt = no
+x509_extensions = v3_ca
+[dn]
+CN = Xray emulator test CA
+[v3_ca]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+"""
+LEAF_EXTENSIONS = """basicConstraints = CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = {usage}
+subjectAltName = {names}
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+"""
+EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+
+def _openssl(directory, *args):
+    subprocess.run(["openssl"] + list(args), cwd=str(directory), check=True, capture_output=True)
+
+
+def _openssl_leaf(directory, name, usage, names):
+    (directory / (name + ".ext")).write_text(LEAF_EXTENSIONS.format(usage=usage, names=names))
+    _openssl(directory, "req", "-new", "-config", "ca.cnf", *EC_KEY, "-keyout", name + ".key", "-out", name + ".csr",
+             "-subj", "/CN=" + name)
+    _openssl(directory, "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-days", "2",
+             "-set_serial", str(int(time.time() * 1000)), "-extfile", name + ".ext", "-out", name + ".pem")
+
+
+def _pki_with_openssl(directory):
+    (directory / "ca.cnf").write_text(OPENSSL_CONFIG)
+    _openssl(directory, "req", "-x509", "-config", "ca.cnf", *EC_KEY, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2")
+    _openssl_leaf(directory, "server", "serverAuth", "IP:127.0.0.1,DNS:localhost")
+    _openssl_leaf(directory, "client", "clientAuth", "DNS:client.example")
+    # Self-signed, so no CA the server trusts vouches for it.
+    _openssl(directory, "req", "-x509", "-config", "ca.cnf", *EC_KEY, "-keyout", "stranger.key", "-out", "stranger.pem",
+             "-days", "2", "-subj", "/CN=stranger.example")
+    return dict((name, str(directory / name)) for name in PKI_FILES)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, made now."""
+    directory = tmp_path_factory.mktemp("pki")
+    try:
+        import trustme  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        trustme = None
+    if trustme is not None:
+        return _pki_with_trustme(trustme, directory)
+    if shutil.which("openssl"):
+        return _pki_with_openssl(directory)
+    pytest.skip("making test certificates needs trustme or the openssl command")
+    return None
+
+
+def test_https(pki):
+    with XrayEmulator(certfile=pki["server.pem"], keyfile=pki["server.key"]) as emu:
+        assert emu.url.startswith("https://127.0.0.1:")
+        with TimeoutSession() as sess:
+            sess.trust_env = False
+            for _index in range(3):
+                assert sess.get(emu.url + VERSION, headers=ADMIN, verify=pki["ca.pem"]).status_code == 200
+        assert len(set(tuple(entry["client"]) for entry in emu.requests)) == 1
+        with pytest.raises(requests.exceptions.SSLError):
+            get(emu.url + VERSION, headers=ADMIN)  # not signed by a CA the system trusts
+        with pytest.raises(requests.ConnectionError):
+            get(emu.url.replace("https", "http") + VERSION, headers=ADMIN)
+        assert get(emu.url + VERSION, headers=ADMIN, verify=pki["ca.pem"]).status_code == 200
+        assert emu.errors, "failed handshakes are recorded quietly"
+
+
+def test_mutual_tls(pki):
+    with XrayEmulator(certfile=pki["server.pem"], keyfile=pki["server.key"], client_ca=pki["ca.pem"]) as emu:
+        with pytest.raises(requests.RequestException):
+            get(emu.url + VERSION, headers=ADMIN, verify=pki["ca.pem"])
+        with pytest.raises(requests.RequestException):
+            get(emu.url + VERSION, headers=ADMIN, verify=pki["ca.pem"],
+                cert=(pki["stranger.pem"], pki["stranger.key"]))
+        response = get(emu.url + VERSION, headers=ADMIN, verify=pki["ca.pem"],
+                       cert=(pki["client.pem"], pki["client.key"]))
+        assert response.status_code == 200
+        assert [entry["status"] for entry in emu.requests] == [200]
+
+
+def test_client_ca_needs_certfile(pki):
+    with pytest.raises(ValueError):
+        XrayEmulator(client_ca=pki["ca.pem"])
+
+
+# --------------------------------------------------------------------------- command line
+
+def _spawn(script, *args):
+    return subprocess.Popen([sys.executable, os.path.join(HERE, script)] + list(args),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_file(path, process, deadline=15.0):
+    end = time.monotonic() + deadline
+    while not os.path.exists(path):
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < end, "no URL file"
+        time.sleep(0.05)
+    with open(path) as stream:
+        return stream.read()
+
+
+def _terminate(process):
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.stdout.close()
+        process.stderr.close()
+
+
+def test_cli_serves_until_sigterm(tmp_path):
+    url_file = str(tmp_path / "url")
+    process = _spawn("xray_emulator.py", "--url-file", url_file, "--xray-version", "3.135.0",
+                     "--admin-token", "cli-admin", "--reader-user", "viewer:pw")
+    try:
+        written = _wait_for_file(url_file, process)
+        printed = process.stdout.readline()
+        assert written == printed and written.endswith("\n")
+        url = written.strip()
+        assert url.startswith("http://127.0.0.1:")
+        answer = get(url + VERSION, headers={"Authorization": "Bearer cli-admin"})
+        assert answer.json()["xray_version"] == "3.135.0"
+        assert get(url + VERSION, headers=ADMIN).status_code == 401
+        assert get(url + VERSION, auth=("viewer", "pw")).status_code == 403
+    finally:
+        code = _terminate(process)
+    assert code == 0
+    assert not os.path.exists(url_file)
+
+
+def test_cli_https_with_client_ca(tmp_path, pki):
+    process = _spawn("xray_emulator.py", "--certfile", pki["server.pem"], "--keyfile", pki["server.key"],
+                     "--client-ca", pki["ca.pem"])
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("https://127.0.0.1:")
+        response = get(url + VERSION, headers=ADMIN, verify=pki["ca.pem"],
+                       cert=(pki["client.pem"], pki["client.key"]))
+        assert response.status_code == 200
+    finally:
+        assert _terminate(process) == 0
+    assert process.returncode == 0
+
+
+def test_cli_port_in_use_fails_cleanly():
+    with XrayEmulator() as emu:
+        port = str(host_port(emu.url)[1])
+        process = _spawn("xray_emulator.py", "--port", port)
+        _out, err = process.communicate(timeout=15)
+        assert process.returncode == 1
+        assert "Traceback" not in err and "xray_emulator:" in err
+
+
+# --------------------------------------------------------------------------- forward proxy
+
+@pytest.fixture
+def proxy():
+    with ForwardProxy() as running:
+        yield running
+
+
+def test_proxy_forwards_http_and_keeps_raw_path(emulator, proxy, session):
+    emulator.seed(connection_name="a/b")
+    session.proxies = {"http": proxy.url}
+    path = INTEGRATIONS + "/a%2Fb/details"
+    response = session.get(emulator.url + path)
+    assert response.status_code == 200 and response.json()["connection_name"] == "a/b"
+    assert [(entry["method"], entry["target"], entry["status"]) for entry in proxy.requests] == [
+        ("GET", emulator.url + path, 200)]
+    assert emulator.requests[0]["path"] == path
+    assert "Proxy-Connection" not in emulator.requests[0]["headers"]
+    posted = session.post(emulator.url + INTEGRATIONS, json=create_body())
+    assert posted.status_code == 200 and "jira-1" in emulator.integrations
+
+
+def test_proxy_tunnels_https(pki, proxy):
+    with XrayEmulator(certfile=pki["server.pem"], keyfile=pki["server.key"]) as emu:
+        with TimeoutSession() as sess:
+            sess.trust_env = False
+            sess.proxies = {"https": proxy.url}
+            assert sess.get(emu.url + VERSION, headers=ADMIN, verify=pki["ca.pem"]).status_code == 200
+        assert [(entry["method"], entry["target"]) for entry in proxy.requests] == [
+            ("CONNECT", emu.url[len("https://"):])]
+
+
+def test_proxy_env_var_honoured_or_ignored(pki, proxy, monkeypatch):
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    with XrayEmulator(certfile=pki["server.pem"], keyfile=pki["server.key"]) as emu:
+        assert get(emu.url + VERSION, headers=ADMIN, verify=pki["ca.pem"]).status_code == 200
+        assert [entry["method"] for entry in proxy.requests] == ["CONNECT"]
+        proxy.clear()
+        with TimeoutSession() as sess:
+            sess.trust_env = False
+            assert sess.get(emu.url + VERSION, headers=ADMIN, verify=pki["ca.pem"]).status_code == 200
+        assert proxy.requests == []
+
+
+def test_proxy_refuses_non_loopback_targets(proxy):
+    response = get("http://example.invalid/", proxies={"http": proxy.url})
+    assert response.status_code == 403
+    status, _headers, data = raw_request(proxy.url, "GET", "/_proxy/requests")
+    assert status == 200
+    assert [(entry["target"], entry["status"]) for entry in json.loads(data)["requests"]] == [("http://example.invalid/", 403)]
+
+
+def test_proxy_cli_with_log_file(tmp_path, emulator):
+    log_file = tmp_path / "proxy.jsonl"
+    process = _spawn("forward_proxy.py", "--log-file", str(log_file))
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        assert get(emulator.url + VERSION, headers=ADMIN, proxies={"http": url}).status_code == 200
+        entries = [json.loads(line) for line in log_file.read_text().splitlines()]
+        assert [(entry["method"], entry["target"]) for entry in entries] == [("GET", emulator.url + VERSION)]
+    finally:
+        assert _terminate(process) == 0

@@ -1,0 +1,1150 @@
+"""Test emulator of the JFrog Xray Jira-integration REST API (``/xray/api/v1``).
+
+Standard library only.  Run it as a program (``--help``) or in-process through ``XrayEmulator``.
+See tests/emulator/README.md for the control API under ``/_emulator/``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import argparse
+import base64
+import binascii
+import collections
+import copy
+import json
+import os
+import re
+import signal
+import socket
+import ssl
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import TCPServer
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+DEFAULT_XRAY_VERSION = "3.140.0"
+DEFAULT_ADMIN_TOKENS = ("emulator-admin-token",)
+DEFAULT_READER_TOKENS = ("emulator-reader-token",)
+DEFAULT_USERS = {
+    "admin": ("emulator-admin-password", True),
+    "reader": ("emulator-reader-password", False),
+}
+
+CRUD_FLOOR = (3, 129)
+STATUS_FLOOR = (3, 136)
+MAX_BODY = 1024 * 1024
+# Long enough for one Ansible task to reuse its connection, short enough to reap abandoned ones.
+IDLE_TIMEOUT = 120.0
+CONTROL_PREFIX = "/_emulator/"
+
+MSG_CREATED = "Integration has been successfully created"
+MSG_UPDATED = "Integration has been successfully updated"
+MSG_DELETED = "Integration has been successfully deleted"
+MSG_NO_INTEGRATION = "No integration found with the given connection name"
+MSG_DETAILS_NOT_FOUND = "Integration not found"
+MSG_CONNECT_FAILED = ("We were not able to connect to your Jira based on the credentials you provided, "
+                      "please check all the values and try again.")
+MSG_MALFORMED = "Malformed JSON body"
+
+HEALTH_REASONS = {
+    "HEALTHY_INTEGRATION": "Integration is healthy and operational.",
+    "FAULTY_CONFIGURATION": "The system is unable to connect to Jira.",
+    "INTEGRATION_NOT_FOUND": "Integration not found",
+    "INTERNAL_SERVER_ERROR": "Internal server error",
+}
+HEALTHY = "HEALTHY_INTEGRATION"
+
+RECORD_FIELDS = ("connection_name", "auth_type", "username", "password", "installation_type", "jira_server_url", "skip_proxy")
+SEED_DEFAULTS = {"auth_type": "basic", "username": "", "password": "", "installation_type": "cloud",
+                 "jira_server_url": "", "skip_proxy": False}
+
+
+# --------------------------------------------------------------------------- responses
+
+Response = collections.namedtuple("Response", "status body content_type headers")
+
+
+def json_response(status, payload, headers=None):
+    return Response(status, json.dumps(payload).encode("utf-8"), "application/json", dict(headers or {}))
+
+
+def error(status, message, headers=None):
+    return json_response(status, {"error": message}, headers)
+
+
+def page_not_found():
+    # What an Xray without the ticketing API answers: Go's router text, not the API's JSON.
+    return Response(404, b"404 page not found", "text/plain; charset=utf-8", {})
+
+
+def with_headers(response, headers):
+    if not headers:
+        return response
+    merged = dict(response.headers)
+    merged.update(headers)
+    return response._replace(headers=merged)
+
+
+# --------------------------------------------------------------------------- small checks
+
+def parse_version(text):
+    """Return '3.131.11' as (3, 131, 11); None when the text does not start with a dotted number."""
+    match = re.match(r"\s*(\d+(?:\.\d+)*)", str(text))
+    if not match:
+        return None
+    return tuple(int(part) for part in match.group(1).split("."))
+
+
+def is_text(value):
+    return isinstance(value, str) and value != ""
+
+
+def is_bool(value):
+    return isinstance(value, bool)
+
+
+def is_http_url(value):
+    if not isinstance(value, str):
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def parse_json(raw):
+    """Return (value, ok); bytes that are not UTF-8 JSON give (None, False)."""
+    try:
+        return json.loads(raw.decode("utf-8")), True
+    except (UnicodeDecodeError, ValueError):
+        return None, False
+
+
+# --------------------------------------------------------------------------- field validation
+
+FIELD_RULES = (
+    ("connection_name", is_text, "must be a non-empty string"),
+    ("auth_type", lambda value: value == "basic", "must be 'basic', the only value the API accepts"),
+    ("username", is_text, "must be a non-empty string"),
+    ("password", is_text, "must be a non-empty string"),
+    ("installation_type", lambda value: value in ("cloud", "server"), "must be 'cloud' or 'server'"),
+    ("jira_server_url", is_http_url, "must be an http or https URL"),
+    ("skip_proxy", is_bool, "must be a boolean"),
+)
+CREATE_MANDATORY = frozenset(RECORD_FIELDS) - {"skip_proxy"}
+
+
+def validate_fields(body, mandatory):
+    """Return an error message naming the first bad field, or None."""
+    for field, check, hint in FIELD_RULES:
+        if field not in body:
+            if field in mandatory:
+                return "Missing mandatory field: %s" % field
+            continue
+        if not check(body[field]):
+            return "Invalid value for field %s: %s" % (field, hint)
+    return None
+
+
+def pick_record_fields(body):
+    return dict((field, body[field]) for field in RECORD_FIELDS if field in body)
+
+
+def update_changes(body, name):
+    """Return (changes, None) for a valid update body, or (None, message)."""
+    body = dict(body)
+    if "authType" in body:
+        alias = body.pop("authType")
+        if "auth_type" in body and body["auth_type"] != alias:
+            return None, "Fields auth_type and authType disagree"
+        body["auth_type"] = alias
+    message = validate_fields(body, ("connection_name",))
+    if message:
+        return None, message
+    if body["connection_name"] != name:
+        return None, "Field connection_name must equal the connection name in the URL path"
+    changes = pick_record_fields(body)
+    del changes["connection_name"]
+    return changes, None
+
+
+# --------------------------------------------------------------------------- state
+
+class IntegrationStore:
+    """Integrations by name, password included, plus the health the status endpoint reports."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._records = {}
+        self._health = {}
+
+    def create(self, record):
+        with self._lock:
+            if record["connection_name"] in self._records:
+                return False
+            self._records[record["connection_name"]] = dict(record)
+            return True
+
+    def seed(self, record):
+        with self._lock:
+            self._records[record["connection_name"]] = dict(record)
+
+    def update(self, name, changes):
+        with self._lock:
+            if name not in self._records:
+                return False
+            self._records[name].update(changes)
+            return True
+
+    def delete(self, name):
+        with self._lock:
+            return self._records.pop(name, None) is not None
+
+    def get(self, name):
+        with self._lock:
+            record = self._records.get(name)
+            return dict(record) if record is not None else None
+
+    def snapshot(self):
+        with self._lock:
+            return copy.deepcopy(self._records)
+
+    def set_health(self, name, status, reason=None):
+        if reason is None:
+            reason = HEALTH_REASONS.get(status, "")
+        with self._lock:
+            self._health[name] = {"status": status, "reason": reason}
+
+    def health(self, name):
+        with self._lock:
+            entry = self._health.get(name)
+        if entry is None:
+            return HEALTHY, HEALTH_REASONS[HEALTHY]
+        return entry["status"], entry["reason"]
+
+    def health_snapshot(self):
+        with self._lock:
+            return copy.deepcopy(self._health)
+
+    def clear(self):
+        with self._lock:
+            self._records.clear()
+            self._health.clear()
+
+
+class LockedList:
+    """An append-only list that threads can share; maxlen bounds it (None: unbounded)."""
+
+    def __init__(self, maxlen=None):
+        self._lock = threading.Lock()
+        self._items = collections.deque(maxlen=maxlen)
+
+    def append(self, item):
+        with self._lock:
+            self._items.append(item)
+
+    def snapshot(self):
+        with self._lock:
+            return copy.deepcopy(list(self._items))
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+
+CONFIG_CHECKS = {
+    "xray_version": (lambda value: isinstance(value, str) and parse_version(value) is not None,
+                     "a dotted version string such as 3.140.0"),
+    "details_name_field": (lambda value: value in ("connection_name", "integrationName"),
+                           "'connection_name' or 'integrationName'"),
+    "omit_skip_proxy": (is_bool, "a boolean"),
+    "jira_connection_fails": (is_bool, "a boolean"),
+}
+
+
+class Config:
+    """The behaviour switches; reset() returns to what the emulator was started with."""
+
+    def __init__(self, xray_version):
+        self._lock = threading.Lock()
+        self._defaults = {"xray_version": xray_version, "details_name_field": "connection_name",
+                          "omit_skip_proxy": False, "jira_connection_fails": False}
+        self._values = dict(self._defaults)
+
+    def get(self, key):
+        with self._lock:
+            return self._values[key]
+
+    def snapshot(self):
+        with self._lock:
+            return dict(self._values)
+
+    def update(self, changes):
+        """Apply changes all or nothing; raise ValueError naming the first bad key."""
+        for key, value in changes.items():
+            if key not in CONFIG_CHECKS:
+                raise ValueError("Unknown config key: %s" % key)
+            check, hint = CONFIG_CHECKS[key]
+            if not check(value):
+                raise ValueError("Config key %s must be %s" % (key, hint))
+        with self._lock:
+            self._values.update(changes)
+            return dict(self._values)
+
+    def reset(self):
+        with self._lock:
+            self._values = dict(self._defaults)
+
+
+# --------------------------------------------------------------------------- faults
+
+def _valid_regex(value):
+    if not isinstance(value, str):
+        return False
+    try:
+        re.compile(value)
+    except re.error:
+        return False
+    return True
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+def _is_header_map(value):
+    return isinstance(value, dict) and all(isinstance(key, str) and isinstance(item, (str, int, float))
+                                           for key, item in value.items())
+
+
+FAULT_CHECKS = {
+    "method": (is_text, "a method name"),
+    "path_regex": (_valid_regex, "a valid regular expression"),
+    "times": (_is_int, "an integer (negative: forever)"),
+    "status": (lambda value: _is_int(value) and 100 <= value <= 599, "an HTTP status code"),
+    "body": (lambda value: isinstance(value, str), "a string"),
+    "content_type": (is_text, "a string"),
+    "headers": (_is_header_map, "an object of header names to values"),
+    "delay": (_is_number, "a number of seconds"),
+    "drop": (is_bool, "a boolean"),
+    "apply_then_continue": (is_bool, "a boolean"),
+}
+
+
+def normalize_fault(rule):
+    """Return a checked copy of a fault rule with defaults filled in; raise ValueError."""
+    if not isinstance(rule, dict):
+        raise ValueError("A fault rule must be a JSON object")
+    for key, value in rule.items():
+        if key not in FAULT_CHECKS:
+            raise ValueError("Unknown fault key: %s" % key)
+        check, hint = FAULT_CHECKS[key]
+        if not check(value):
+            raise ValueError("Fault key %s must be %s" % (key, hint))
+    fault = dict(rule)
+    fault.setdefault("times", 1)
+    fault.setdefault("content_type", "application/json")
+    if "method" in fault:
+        fault["method"] = fault["method"].upper()
+    if "headers" in fault:
+        fault["headers"] = dict((key, str(value)) for key, value in fault["headers"].items())
+    return fault
+
+
+def fault_matches(fault, method, raw_path):
+    if "method" in fault and fault["method"] != method:
+        return False
+    return "path_regex" not in fault or re.search(fault["path_regex"], raw_path) is not None
+
+
+class FaultQueue:
+    """Rules tried in order; the first match is used up one time."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._rules = []
+
+    def add(self, rules):
+        checked = [normalize_fault(rule) for rule in rules]
+        with self._lock:
+            self._rules.extend(checked)
+
+    def take(self, method, raw_path):
+        with self._lock:
+            for index, fault in enumerate(self._rules):
+                if fault_matches(fault, method, raw_path):
+                    return self._use(index, fault)
+        return None
+
+    def _use(self, index, fault):
+        if fault["times"] > 0:
+            fault["times"] -= 1
+            if fault["times"] == 0:
+                del self._rules[index]
+        return copy.deepcopy(fault)
+
+    def snapshot(self):
+        with self._lock:
+            return copy.deepcopy(self._rules)
+
+    def clear(self):
+        with self._lock:
+            del self._rules[:]
+
+
+def fault_response(fault):
+    if "body" in fault:
+        body = fault["body"].encode("utf-8")
+    elif fault["content_type"].startswith("application/json"):
+        body = json.dumps({"error": "Emulated fault"}).encode("utf-8")
+    else:
+        body = b""
+    return Response(fault["status"], body, fault["content_type"], dict(fault.get("headers", {})))
+
+
+# --------------------------------------------------------------------------- authentication
+
+BAD_TOKEN = {"error": "Found invalid token"}
+BAD_CREDENTIALS = {"errors": [{"status": 401, "message": "Bad credentials"}]}
+
+
+class Credentials:
+    """Who may call the API: bearer tokens and basic users, each admin or not."""
+
+    def __init__(self, admin_tokens=None, reader_tokens=None, users=None):
+        self.admin_tokens = frozenset(DEFAULT_ADMIN_TOKENS if admin_tokens is None else admin_tokens)
+        self.reader_tokens = frozenset(DEFAULT_READER_TOKENS if reader_tokens is None else reader_tokens)
+        self.users = dict(DEFAULT_USERS if users is None else users)
+
+    def check(self, header):
+        """Return None for an admin, else the 401/403 response to send."""
+        scheme, _sep, value = (header or "").strip().partition(" ")
+        if scheme.lower() == "basic":
+            is_admin = self._basic_role(value.strip())
+            if is_admin is None:
+                return json_response(401, BAD_CREDENTIALS)
+        else:
+            is_admin = self._token_role(value.strip() if scheme.lower() == "bearer" else None)
+            if is_admin is None:
+                return json_response(401, BAD_TOKEN)
+        return None if is_admin else error(403, "Permission denied")
+
+    def _token_role(self, token):
+        if token in self.admin_tokens:
+            return True
+        if token in self.reader_tokens:
+            return False
+        return None
+
+    def _basic_role(self, value):
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, ValueError):
+            return None
+        user, _sep, password = decoded.partition(":")
+        entry = self.users.get(user)
+        if entry is None or entry[0] != password:
+            return None
+        return bool(entry[1])
+
+
+class EmulatorState:
+    """Everything the handlers share."""
+
+    def __init__(self, xray_version, credentials):
+        self.store = IntegrationStore()
+        self.log = LockedList()
+        self.faults = FaultQueue()
+        self.config = Config(xray_version)
+        self.credentials = credentials
+        self.errors = LockedList(maxlen=200)
+
+    def reset(self):
+        self.store.clear()
+        self.log.clear()
+        self.faults.clear()
+        self.config.reset()
+
+
+# --------------------------------------------------------------------------- API requests
+
+class ApiRequest:
+    """One request as received: the raw path is kept as sent, never normalised."""
+
+    def __init__(self, method, raw_path, headers, body, client):
+        self.method = method
+        self.raw_path = raw_path
+        self.path, _sep, query_string = raw_path.partition("?")
+        self.query = dict(parse_qsl(query_string, keep_blank_values=True))
+        self.headers = headers
+        self.body = body
+        self.json, self.json_ok = parse_json(body) if body else (None, False)
+        self.client = list(client[:2])
+        self.time = time.time()
+
+    def log_entry(self, status):
+        return {"method": self.method, "path": self.raw_path, "query": self.query,
+                "headers": dict(self.headers.items()), "body": self.body.decode("utf-8", "replace"),
+                "json": self.json, "client": self.client, "status": status, "time": self.time}
+
+
+def json_object_body(req):
+    """Return (object, None) or (None, the 400 response)."""
+    if not req.json_ok:
+        return None, error(400, MSG_MALFORMED)
+    if not isinstance(req.json, dict):
+        return None, error(400, "Request body must be a JSON object")
+    return req.json, None
+
+
+def api_create(state, req, _name):
+    body, problem = json_object_body(req)
+    if problem:
+        return problem
+    message = validate_fields(body, CREATE_MANDATORY)
+    if message:
+        return error(400, message)
+    record = pick_record_fields(body)
+    record.setdefault("skip_proxy", False)
+    exists = error(400, "Integration with connection name %s already exists" % record["connection_name"])
+    if state.store.get(record["connection_name"]) is not None:
+        return exists
+    if state.config.get("jira_connection_fails"):
+        return error(400, MSG_CONNECT_FAILED)
+    if not state.store.create(record):
+        return exists
+    return json_response(200, {"info": MSG_CREATED})
+
+
+def api_update(state, req, name):
+    body, problem = json_object_body(req)
+    if problem:
+        return problem
+    changes, message = update_changes(body, name)
+    if message:
+        return error(400, message)
+    if state.store.get(name) is None:
+        return error(404, MSG_NO_INTEGRATION)
+    if state.config.get("jira_connection_fails"):
+        return error(400, MSG_CONNECT_FAILED)
+    if not state.store.update(name, changes):
+        return error(404, MSG_NO_INTEGRATION)
+    return json_response(200, {"info": MSG_UPDATED})
+
+
+def api_delete(state, _req, name):
+    if not state.store.delete(name):
+        return error(404, MSG_NO_INTEGRATION)
+    return json_response(200, {"info": MSG_DELETED})
+
+
+def details_view(record, config):
+    view = {"auth_type": record.get("auth_type"), config["details_name_field"]: record["connection_name"],
+            "jira_server_url": record.get("jira_server_url"), "username": record.get("username"),
+            "installation_type": record.get("installation_type")}
+    if not config["omit_skip_proxy"]:
+        view["skip_proxy"] = record.get("skip_proxy", False)
+    return view
+
+
+def api_details(state, _req, name):
+    record = state.store.get(name)
+    if record is None:
+        return error(404, MSG_DETAILS_NOT_FOUND)
+    return json_response(200, details_view(record, state.config.snapshot()))
+
+
+def status_body(name, status, reason):
+    return {"status": status, "reason": reason, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "integration_name": name}
+
+
+def api_status(state, req, _name):
+    name = req.query.get("integrationName")
+    if not name:
+        return error(400, "Missing mandatory query parameter: integrationName")
+    if state.store.get(name) is None:
+        return json_response(404, status_body(name, "INTEGRATION_NOT_FOUND", HEALTH_REASONS["INTEGRATION_NOT_FOUND"]))
+    return json_response(200, status_body(name, *state.store.health(name)))
+
+
+def api_version(state, _req, _name):
+    return json_response(200, {"xray_version": state.config.get("xray_version"), "xray_revision": "emulator"})
+
+
+# --------------------------------------------------------------------------- routing
+
+NAME = "{name}"  # placeholder for the one path segment that carries a connection name
+Route = collections.namedtuple("Route", "pattern methods floor")
+_BASE = ("xray", "api", "v1")
+_INTEGRATIONS = _BASE + ("ticketing", "jira-integrations")
+ROUTES = (
+    Route(_INTEGRATIONS, {"POST": api_create}, CRUD_FLOOR),
+    Route(_INTEGRATIONS + (NAME,), {"PUT": api_update, "DELETE": api_delete}, CRUD_FLOOR),
+    Route(_INTEGRATIONS + (NAME, "details"), {"GET": api_details}, CRUD_FLOOR),
+    Route(_BASE + ("ticketing", "integrations", "status", "check"), {"GET": api_status}, STATUS_FLOOR),
+    Route(_BASE + ("system", "version"), {"GET": api_version}, None),
+)
+
+
+def _match(pattern, segments):
+    """Return (True, decoded name or None) when the raw segments fit the pattern."""
+    if len(pattern) != len(segments):
+        return False, None
+    name = None
+    for expected, segment in zip(pattern, segments):
+        if expected == NAME:
+            if not segment:
+                return False, None
+            # Decoded exactly once: '%252F' stays '%2F', '%2F' becomes '/' inside the one segment.
+            name = unquote(segment, encoding="utf-8")
+        elif expected != segment:
+            return False, None
+    return True, name
+
+
+def match_route(path):
+    segments = path.split("/")[1:]
+    for route in ROUTES:
+        matched, name = _match(route.pattern, segments)
+        if matched:
+            return route, name
+    return None, None
+
+
+def process_api(state, req):
+    route, name = match_route(req.path)
+    if route is None:
+        return error(404, "Not found")
+    if route.floor and parse_version(state.config.get("xray_version")) < route.floor:
+        return page_not_found()
+    handler = route.methods.get(req.method)
+    if handler is None:
+        return error(405, "Method not allowed", {"Allow": ", ".join(sorted(route.methods))})
+    denied = state.credentials.check(req.headers.get("Authorization"))
+    if denied is not None:
+        return denied
+    return handler(state, req, name)
+
+
+def answer_api(state, req):
+    """Return the response to send, or None to drop the connection unanswered."""
+    fault = state.faults.take(req.method, req.raw_path)
+    if fault is None:
+        return process_api(state, req)
+    if fault.get("delay"):
+        time.sleep(fault["delay"])
+    if fault.get("apply_then_continue") and (fault.get("drop") or "status" in fault):
+        # The change lands, only the answer is lost or replaced.
+        process_api(state, req)
+    if fault.get("drop"):
+        return None
+    if "status" in fault:
+        return fault_response(fault)
+    return with_headers(process_api(state, req), fault.get("headers"))
+
+
+# --------------------------------------------------------------------------- control plane
+
+def _require_object(payload):
+    if not isinstance(payload, dict):
+        raise ValueError("Request body must be a JSON object")
+    return payload
+
+
+def ctl_get_requests(state, _payload):
+    return json_response(200, {"requests": state.log.snapshot()})
+
+
+def ctl_clear_requests(state, _payload):
+    state.log.clear()
+    return json_response(200, {"requests": []})
+
+
+def ctl_reset(state, _payload):
+    state.reset()
+    return json_response(200, {"info": "Emulator reset"})
+
+
+def ctl_get_integrations(state, _payload):
+    return json_response(200, {"integrations": state.store.snapshot()})
+
+
+def seed_record(payload):
+    if not is_text(payload.get("connection_name")):
+        raise ValueError("Field connection_name must be a non-empty string")
+    record = dict(SEED_DEFAULTS)
+    record.update(payload)
+    return record
+
+
+def ctl_seed(state, payload):
+    record = seed_record(_require_object(payload))
+    state.store.seed(record)
+    return json_response(200, {"integration": record})
+
+
+def ctl_get_config(state, _payload):
+    return json_response(200, state.config.snapshot())
+
+
+def ctl_patch_config(state, payload):
+    return json_response(200, state.config.update(_require_object(payload)))
+
+
+def ctl_get_health(state, _payload):
+    return json_response(200, {"health": state.store.health_snapshot()})
+
+
+def ctl_set_health(state, payload):
+    payload = _require_object(payload)
+    name, status, reason = payload.get("integration_name"), payload.get("status"), payload.get("reason")
+    if not is_text(name) or not is_text(status) or not (reason is None or isinstance(reason, str)):
+        raise ValueError("Expected {\"integration_name\": str, \"status\": str, \"reason\": optional str}")
+    state.store.set_health(name, status, reason)
+    return json_response(200, {"health": state.store.health_snapshot()})
+
+
+def ctl_get_faults(state, _payload):
+    return json_response(200, {"faults": state.faults.snapshot()})
+
+
+def ctl_add_faults(state, payload):
+    payload = _require_object(payload)
+    state.faults.add(payload["faults"] if "faults" in payload and isinstance(payload["faults"], list) else [payload])
+    return ctl_get_faults(state, payload)
+
+
+def ctl_clear_faults(state, payload):
+    state.faults.clear()
+    return ctl_get_faults(state, payload)
+
+
+def ctl_get_errors(state, _payload):
+    return json_response(200, {"errors": state.errors.snapshot()})
+
+
+CONTROL_ROUTES = {
+    "requests": {"GET": ctl_get_requests, "DELETE": ctl_clear_requests},
+    "reset": {"POST": ctl_reset},
+    "integrations": {"GET": ctl_get_integrations, "POST": ctl_seed},
+    "config": {"GET": ctl_get_config, "PATCH": ctl_patch_config},
+    "health": {"GET": ctl_get_health, "POST": ctl_set_health},
+    "faults": {"GET": ctl_get_faults, "POST": ctl_add_faults, "DELETE": ctl_clear_faults},
+    "errors": {"GET": ctl_get_errors},
+}
+
+
+def control_response(state, method, raw_path, body):
+    key = raw_path.partition("?")[0][len(CONTROL_PREFIX):].strip("/")
+    methods = CONTROL_ROUTES.get(key)
+    if methods is None:
+        return error(404, "Not found")
+    handler = methods.get(method)
+    if handler is None:
+        return error(405, "Method not allowed", {"Allow": ", ".join(sorted(methods))})
+    payload, ok = parse_json(body) if body else ({}, True)
+    if not ok:
+        return error(400, MSG_MALFORMED)
+    try:
+        return handler(state, payload)
+    except ValueError as exc:
+        return error(400, str(exc))
+
+
+# --------------------------------------------------------------------------- HTTP plumbing
+
+class BodyError(Exception):
+    """The request body cannot be framed; answer with this status and close."""
+
+    def __init__(self, status, message):
+        super(BodyError, self).__init__(message)
+        self.status = status
+
+
+class ClientGone(Exception):
+    """The client closed the connection before sending its whole request."""
+
+
+def _read_exact(rfile, length):
+    data = rfile.read(length)
+    if len(data) < length:
+        raise ClientGone()
+    return data
+
+
+def _read_chunked(rfile):
+    chunks, total = [], 0
+    while True:
+        line = rfile.readline(1024)
+        if not line:
+            raise ClientGone()
+        try:
+            size = int(line.split(b";", 1)[0].strip(), 16)
+        except ValueError as exc:
+            raise BodyError(400, "Invalid chunked encoding") from exc
+        if size == 0:
+            break
+        total += size
+        if total > MAX_BODY:
+            raise BodyError(413, "Request body too large")
+        chunks.append(_read_exact(rfile, size))
+        _read_exact(rfile, 2)
+    while rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+        pass  # trailers carry nothing the emulator uses
+    return b"".join(chunks)
+
+
+def read_body(rfile, headers):
+    if "chunked" in headers.get("Transfer-Encoding", "").lower():
+        return _read_chunked(rfile)
+    raw_length = headers.get("Content-Length")
+    if raw_length is None:
+        return b""
+    if not re.match(r"^\s*\d+\s*$", raw_length):
+        raise BodyError(400, "Invalid Content-Length")
+    length = int(raw_length)
+    if length > MAX_BODY:
+        raise BodyError(413, "Request body too large")
+    return _read_exact(rfile, length)
+
+
+class XrayRequestHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "XrayEmulator/1.0"
+    # Garbage request lines still get a status line, not an HTTP/0.9 bare body.
+    default_request_version = "HTTP/1.1"
+    timeout = IDLE_TIMEOUT
+
+    def setup(self):
+        super(XrayRequestHandler, self).setup()
+        self.server.track(self.connection)
+
+    def finish(self):
+        try:
+            super(XrayRequestHandler, self).finish()
+        finally:
+            self.server.untrack(self.connection)
+
+    def handle(self):
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                self.connection.do_handshake()
+            except (ssl.SSLError, OSError) as exc:
+                # Failed handshakes are expected in TLS tests; note them instead of a traceback.
+                self.server.note_error(self.client_address, exc)
+                return
+        super(XrayRequestHandler, self).handle()
+
+    def do_GET(self):
+        self._dispatch()
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_GET
+
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        if self.server.verbose:
+            sys.stderr.write("%s - - [%s] %s\n" % (self.address_string(), self.log_date_time_string(), format % args))
+
+    def send_error(self, code, message=None, explain=None):
+        # http.server's own errors (bad request line, unknown method, huge headers) in the API's JSON shape.
+        self.close_connection = True
+        self._send(error(code, message or self.responses.get(code, ("Error",))[0]))
+
+    def _dispatch(self):
+        is_control = self.path.startswith(CONTROL_PREFIX)
+        try:
+            body = read_body(self.rfile, self.headers)
+        except BodyError as exc:
+            self.close_connection = True
+            self._answer_unframed(exc, is_control)
+            return
+        except (ClientGone, OSError):
+            self.close_connection = True
+            return
+        if is_control:
+            self._send(control_response(self.server.state, self.command, self.path, body))
+            return
+        self._serve_api(ApiRequest(self.command, self.path, self.headers, body, self.client_address))
+
+    def _answer_unframed(self, exc, is_control):
+        response = error(exc.status, str(exc))
+        if not is_control:
+            req = ApiRequest(self.command, self.path, self.headers, b"", self.client_address)
+            self.server.state.log.append(req.log_entry(response.status))
+        self._send(response)
+
+    def _serve_api(self, req):
+        response = answer_api(self.server.state, req)
+        # Logged before answering so a client that reads the log right after its response sees its entry.
+        self.server.state.log.append(req.log_entry("dropped" if response is None else response.status))
+        if response is None:
+            self._drop()
+        else:
+            self._send(response)
+
+    def _send(self, response):
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def _drop(self):
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already gone: the client sees the same thing
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(self, address, state, ssl_context=None, verbose=False):
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        self.state = state
+        self.ssl_context = ssl_context
+        self.verbose = verbose
+        self._connections = set()
+        self._connections_lock = threading.Lock()
+        super(EmulatorHTTPServer, self).__init__(address, XrayRequestHandler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind resolves the host name (getfqdn), which can stall on an offline machine.
+        TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+    def get_request(self):
+        sock, address = super(EmulatorHTTPServer, self).get_request()
+        if self.ssl_context is None:
+            return sock, address
+        try:
+            # The handshake runs later in the connection's own thread, so a silent client cannot block accept().
+            return self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+        except (ssl.SSLError, OSError):
+            sock.close()
+            raise
+
+    def note_error(self, client_address, exc):
+        self.state.errors.append({"client": list(client_address[:2]), "error": "%s: %s" % (type(exc).__name__, exc),
+                                  "time": time.time()})
+        if self.verbose:
+            sys.stderr.write("%s: %s\n" % (client_address, exc))
+
+    def handle_error(self, request, client_address):
+        # Vanishing clients are part of the tests: record the error, keep stderr quiet.
+        exc = sys.exc_info()[1]
+        self.note_error(client_address, exc)
+        if self.verbose:
+            sys.stderr.write(traceback.format_exc())
+
+    def track(self, connection):
+        with self._connections_lock:
+            self._connections.add(connection)
+
+    def untrack(self, connection):
+        with self._connections_lock:
+            self._connections.discard(connection)
+
+    def close_connections(self):
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed by the client meanwhile
+
+
+def make_ssl_context(certfile, keyfile=None, client_ca=None):
+    for path in (certfile, keyfile, client_ca):
+        if path and not os.path.isfile(path):
+            raise ValueError("no such file: %s" % path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certfile, keyfile)
+    if client_ca:
+        context.verify_mode = ssl.CERT_REQUIRED
+        context.load_verify_locations(cafile=client_ca)
+    return context
+
+
+# --------------------------------------------------------------------------- in-process API
+
+class XrayEmulator:
+    """The emulator in a background thread: start(), url, stop(); also a context manager."""
+
+    def __init__(self, host="127.0.0.1", port=0, certfile=None, keyfile=None, client_ca=None,
+                 xray_version=DEFAULT_XRAY_VERSION, admin_tokens=None, reader_tokens=None, users=None, verbose=False):
+        if parse_version(xray_version) is None:
+            raise ValueError("xray_version must be a dotted version such as 3.140.0")
+        if client_ca and not certfile:
+            raise ValueError("client_ca needs certfile: client certificates only exist over TLS")
+        self.state = EmulatorState(xray_version, Credentials(admin_tokens, reader_tokens, users))
+        self._address = (host, port)
+        self._ssl_context = make_ssl_context(certfile, keyfile, client_ca) if certfile else None
+        self._verbose = verbose
+        self._server = None
+        self._thread = None
+
+    def start(self):
+        self._server = EmulatorHTTPServer(self._address, self.state, self._ssl_context, self._verbose)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="xray-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self):
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        self._thread.join(5)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
+    @property
+    def url(self):
+        if self._server is None:
+            raise RuntimeError("The emulator is not running")
+        host, port = self._server.server_address[:2]
+        scheme = "https" if self._ssl_context else "http"
+        return "%s://%s:%d" % (scheme, "[%s]" % host if ":" in host else host, port)
+
+    @property
+    def requests(self):
+        return self.state.log.snapshot()
+
+    @property
+    def integrations(self):
+        return self.state.store.snapshot()
+
+    @property
+    def config(self):
+        return self.state.config.snapshot()
+
+    @property
+    def faults(self):
+        return self.state.faults.snapshot()
+
+    @property
+    def errors(self):
+        return self.state.errors.snapshot()
+
+    def clear_requests(self):
+        self.state.log.clear()
+
+    def reset(self):
+        self.state.reset()
+
+    def seed(self, record=None, **fields):
+        record = seed_record(dict(record or {}, **fields))
+        self.state.store.seed(record)
+        return record
+
+    def set_config(self, **changes):
+        return self.state.config.update(changes)
+
+    def add_fault(self, **rule):
+        self.state.faults.add([rule])
+
+    def add_faults(self, rules):
+        self.state.faults.add(rules)
+
+    def clear_faults(self):
+        self.state.faults.clear()
+
+    def set_health(self, integration_name, status, reason=None):
+        self.state.store.set_health(integration_name, status, reason)
+
+
+# --------------------------------------------------------------------------- command line
+
+def _user_pair(text):
+    user, sep, password = text.partition(":")
+    if not sep or not user:
+        raise argparse.ArgumentTypeError("expected USER:PASSWORD")
+    return user, password
+
+
+def build_arg_parser():
+    parser = argparse.ArgumentParser(description="Emulator of the JFrog Xray Jira-integration REST API, for tests.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--certfile", help="serve HTTPS with this PEM certificate (chain)")
+    parser.add_argument("--keyfile", help="private key of --certfile, if not inside it")
+    parser.add_argument("--client-ca", help="require a client certificate signed by this CA (mutual TLS)")
+    parser.add_argument("--xray-version", default=DEFAULT_XRAY_VERSION)
+    parser.add_argument("--url-file", help="also write the URL to this file (atomically, removed at exit)")
+    parser.add_argument("--admin-token", action="append", help="admin bearer token (repeatable; replaces the default)")
+    parser.add_argument("--reader-token", action="append", help="non-admin bearer token (repeatable; replaces the default)")
+    parser.add_argument("--admin-user", action="append", type=_user_pair, metavar="USER:PASSWORD",
+                        help="admin basic-auth user (repeatable; with --reader-user replaces the default users)")
+    parser.add_argument("--reader-user", action="append", type=_user_pair, metavar="USER:PASSWORD",
+                        help="non-admin basic-auth user (repeatable)")
+    parser.add_argument("--verbose", action="store_true", help="log every request and connection error to stderr")
+    return parser
+
+
+def users_from_args(args):
+    if not args.admin_user and not args.reader_user:
+        return None
+    users = dict((user, (password, False)) for user, password in args.reader_user or [])
+    users.update((user, (password, True)) for user, password in args.admin_user or [])
+    return users
+
+
+def write_url_file(path, url):
+    directory = os.path.dirname(os.path.abspath(path))
+    handle, temp_path = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
+    with os.fdopen(handle, "w") as stream:
+        stream.write(url + "\n")
+    # A poller never sees a half-written file: rename is atomic within one file system.
+    os.replace(temp_path, path)
+
+
+def main(argv=None):
+    args = build_arg_parser().parse_args(argv)
+    try:
+        emulator = XrayEmulator(args.host, args.port, args.certfile, args.keyfile, args.client_ca, args.xray_version,
+                                args.admin_token, args.reader_token, users_from_args(args), args.verbose)
+        stop_signals = {signal.SIGINT, signal.SIGTERM}
+        # Blocked before any thread starts, so every thread inherits the mask and sigwait() alone receives them.
+        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+        emulator.start()
+    except (OSError, ValueError) as exc:
+        print("xray_emulator: %s" % exc, file=sys.stderr)
+        return 1
+    print(emulator.url, flush=True)
+    if args.url_file:
+        write_url_file(args.url_file, emulator.url)
+    try:
+        signal.sigwait(stop_signals)
+    finally:
+        emulator.stop()
+        if args.url_file and os.path.exists(args.url_file):
+            os.remove(args.url_file)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
