@@ -20,7 +20,7 @@ description:
   - Uses the Jira Integration V1 REST API of Xray 3.129 or later. Against an older Xray the task fails and
     names the running version.
 author:
-  - frogops.xray contributors
+  - frogops.xray maintainers (@frogops)
 extends_documentation_fragment:
   - frogops.xray.connection
 attributes:

@@ -17,7 +17,7 @@ description:
   - A missing integration is not a failure; RV(exists) is V(false).
   - Never changes anything.
 author:
-  - frogops.xray contributors
+  - frogops.xray maintainers (@frogops)
 extends_documentation_fragment:
   - frogops.xray.connection
 attributes:
