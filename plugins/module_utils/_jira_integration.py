@@ -11,9 +11,11 @@ skip_proxy. The password is write-only in Xray and never appears here.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import json
+
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError
+from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, excerpt
 
 COLLECTION = ("ticketing", "jira-integrations")
 STATUS_CHECK = ("ticketing", "integrations", "status", "check")
@@ -54,17 +56,26 @@ def is_http_url(value):
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
-def integration_from_details(body, url):
+def integration_from_details(body, url, status=200, body_excerpt=None):
     """The integration from a details answer, or XrayError when the answer is not one.
 
-    The name may come as connection_name or integrationName; skip_proxy may be
+    The name may come as connection_name or integrationName (one of them must be
+    there: an object without it is not an integration); skip_proxy may be
     missing, which we read as false (the documented default, and what a server
-    that omits empty fields sends for false).
+    that omits empty fields sends for false). The error names the HTTP status
+    and shows body_excerpt (the secret-free excerpt of the body) or, when not
+    given, an excerpt of the parsed body.
     """
+    def unexpected(problem):
+        shown = body_excerpt if body_excerpt is not None else excerpt(json.dumps(body))
+        return XrayError("Unexpected answer from Xray for GET %s: HTTP %d with %s: %s. Nothing was changed." % (
+            url, status, problem, shown or "empty body"), status=status, method="GET", url=url)
+
     if not isinstance(body, dict):
-        raise XrayError("Unexpected answer from Xray for GET %s: expected a JSON object, got %s" % (
-            url, type(body).__name__), method="GET", url=url)
+        raise unexpected("a JSON %s where an object was expected" % type(body).__name__)
     name = body.get("connection_name", body.get("integrationName"))
+    if name is None:
+        raise unexpected("no connection_name (or integrationName) in the object")
     integration = {"connection_name": name}
     for field in STRING_FIELDS:
         integration[field] = body.get(field)
@@ -73,8 +84,7 @@ def integration_from_details(body, url):
     if not isinstance(integration["skip_proxy"], bool):
         problems.append("skip_proxy")
     if problems:
-        raise XrayError("Unexpected answer from Xray for GET %s: field(s) %s have the wrong type; "
-                        "nothing was changed." % (url, ", ".join(problems)), method="GET", url=url)
+        raise unexpected("field(s) %s of the wrong type" % ", ".join(problems))
     for field in ("auth_type", "installation_type"):
         if integration[field] is not None:
             integration[field] = integration[field].lower()
@@ -128,7 +138,7 @@ def read_integration(client, name):
         raise XrayError("Unexpected answer from Xray for GET %s: HTTP %d with a body that is not JSON: %s. "
                         "Nothing was changed." % (url, response.status, response.excerpt or "empty body"),
                         status=response.status, method="GET", url=url)
-    return integration_from_details(response.body, url)
+    return integration_from_details(response.body, url, response.status, response.excerpt)
 
 
 def create_integration(client, payload, reread):
@@ -163,10 +173,11 @@ def delete_integration(client, name):
     try:
         client.request("DELETE", COLLECTION + (name,))
     except XrayError as error:
-        # A DELETE repeated after a lost answer finds nothing: the first one did it.
-        if error.status == 404 and error.maybe_applied and not error.api_missing:
-            return
-        raise removed_meanwhile(error, name)
+        if error.status != 404 or error.api_missing:
+            raise
+        # Gone already, which is what was asked: a DELETE repeated after a lost
+        # answer, or someone else removed it after our GET.
+        client.warn("Integration %r was already gone when it was deleted (HTTP 404): removed meanwhile." % name)
 
 
 def removed_meanwhile(error, name):

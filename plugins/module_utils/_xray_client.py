@@ -42,6 +42,7 @@ NOT_APPLIED_STATUSES = frozenset((429, 503))
 # Longest single wait, whatever Retry-After or the backoff asks for.
 MAX_RETRY_WAIT = 30.0
 _USERINFO_RE = re.compile(r"(?<=//)[^/@\s]+@")
+_TOKEN_RE = re.compile(r"[\x21-\x7e]+")
 
 
 class XrayError(Exception):
@@ -142,12 +143,27 @@ def redact_userinfo(text):
     return _USERINFO_RE.sub("***@", text)
 
 
+def _secret_forms(secret):
+    """A secret as a body may carry it: as is, and JSON-escaped (non-ASCII as \\uXXXX or not), longest first."""
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return sorted(forms, key=len, reverse=True)
+
+
 def excerpt(text, secrets=()):
-    """A short, single-line, secret-free piece of a response body for messages."""
-    text = " ".join((text or "").split())
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "********")
+    """A short, single-line, secret-free piece of a response body for messages.
+
+    Secrets are masked before and after whitespace is collapsed (a secret may hold
+    whitespace), in raw and JSON-escaped form (a JSON body without an "error" field
+    is shown as raw text).
+    """
+    text = text or ""
+    for attempt in range(2):
+        for secret in secrets:
+            if secret:
+                for form in _secret_forms(secret):
+                    text = text.replace(form, "********")
+        if attempt == 0:
+            text = " ".join(text.split())
     if len(text) > EXCERPT_LENGTH:
         text = text[:EXCERPT_LENGTH] + "..."
     return text
@@ -193,6 +209,11 @@ class XrayClient:
                  ca_path=None, client_cert=None, client_key=None, timeout=30.0, use_proxy=True,
                  retries=3, retry_backoff=1.0, warn=None, user_agent="frogops.xray"):
         self.base_url = api_base_url(url)
+        # requests raises a bare OSError (a traceback, not a message) for these once it uses them.
+        for option, path in (("ca_path", ca_path if validate_certs else None), ("client_cert", client_cert),
+                             ("client_key", client_key)):
+            if path and not os.path.exists(path):
+                raise XrayError("%s: %s does not exist." % (option, path))
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.retry_backoff = max(0.0, float(retry_backoff))
@@ -204,9 +225,15 @@ class XrayClient:
         self._session.trust_env = bool(use_proxy)
         self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
         if access_token:
+            # An HTTP header holds no more: anything else would fail deep in http.client (with a
+            # traceback, or a message that quotes the token).
+            if not _TOKEN_RE.fullmatch(access_token):
+                raise XrayError("access_token can only hold printable ASCII characters without spaces (a trailing "
+                                "newline from a file?); it was not sent.")
             self._session.auth = BearerAuth(access_token)
         elif username is not None:
-            self._session.auth = HTTPBasicAuth(username, password or "")
+            # As UTF-8 bytes: requests would encode text as Latin-1, and fail on any other character.
+            self._session.auth = HTTPBasicAuth(username.encode("utf-8"), (password or "").encode("utf-8"))
         if client_cert:
             self._session.cert = (client_cert, client_key) if client_key else client_cert
 
@@ -272,6 +299,10 @@ class XrayClient:
 
     def _to_response(self, response):
         content_type = response.headers.get("Content-Type", "")
+        if "charset" not in content_type.lower():
+            # requests would read text/* without a charset as Latin-1: UTF-8 bodies (JSON always is one)
+            # would come out garbled, and secrets in them would escape masking.
+            response.encoding = "utf-8"
         text = response.text
         body = None
         is_json = False
@@ -306,8 +337,14 @@ class XrayClient:
     # -- errors -------------------------------------------------------------
 
     def _transport_error(self, method, url, exc, maybe_applied):
-        detail = excerpt(redact_userinfo(str(exc)), self._secrets)
-        if isinstance(exc, requests.exceptions.SSLError):
+        detail = excerpt(redact_userinfo(_exception_detail(exc)), self._secrets)
+        if isinstance(exc, requests.exceptions.SSLError) and "certificate verify failed" not in detail.lower():
+            # Not the server's certificate: the handshake itself failed (no or wrong client certificate, a key
+            # that does not match it, not TLS on that port).
+            message = ("TLS error talking to %s: %s. The TLS handshake failed: if the server requires a client "
+                       "certificate (mutual TLS), set client_cert (and client_key) to one it trusts; check that url "
+                       "names an HTTPS port." % (url, detail))
+        elif isinstance(exc, requests.exceptions.SSLError):
             message = ("TLS error talking to %s: %s. The server's certificate could not be verified: set ca_path to "
                        "the CA bundle that signed it (or validate_certs=false, only for testing)." % (url, detail))
         elif isinstance(exc, requests.exceptions.ProxyError):
@@ -339,6 +376,13 @@ class XrayClient:
         return XrayError(message, status=status, error_text=shown if server_text is not None else None,
                          method=method, url=url, maybe_applied=maybe_applied,
                          api_missing=status == 404 and not result.is_json)
+
+
+def _exception_detail(exc):
+    """The cause of a requests exception without urllib3's "XConnectionPool(...): Max retries exceeded
+    with url: ... (Caused by ...)" wrapping, which repeats the URL and pushes the cause out of the excerpt."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return str(reason) if reason is not None else str(exc)
 
 
 def _certainly_not_sent(exc):

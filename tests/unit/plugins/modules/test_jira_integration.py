@@ -253,3 +253,11 @@ def test_oauth_cannot_be_written(run, xray):
     result = run(auth_type="oauth2")
     assert result.failed and "auth_type oauth2 cannot be written through the Xray API" in result["msg"]
     assert [c[0] for c in calls(xray)] == ["GET"]
+
+
+def test_delete_404_after_get_is_absent_as_asked(run, xray):
+    xray.seed(STORED)
+    xray.add_fault(method="DELETE", status=404, body='{"error": "No integration found with the given connection name"}')
+    result = run(state="absent")
+    assert not result.failed and result["changed"] is True
+    assert "removed meanwhile" in result["warnings"][0]

@@ -1,0 +1,96 @@
+# shellcheck shell=bash
+# Start the Xray emulator (tests/emulator/xray_emulator.py) for one integration target.
+#
+# Sourced by a target's runme.sh:
+#     source ../setup_xray_emulator/emulator.sh
+#     start_xray_emulator
+#     ansible-playbook -i ../setup_xray_emulator/inventory.ini playbook.yml "$@" -e "xray_url=${XRAY_URL}"
+#
+# start_xray_emulator starts the emulator in the background on a free loopback port,
+# waits until it has written its URL, exports XRAY_URL and sets an EXIT trap that stops
+# it again, whatever way the script ends.
+#
+# The emulator is looked up, in order:
+#   1. XRAY_EMULATOR, when set;
+#   2. relative to this file: ansible-test copies it into its work directory next to the
+#      targets (needs/file alias of setup_xray_emulator), and a checkout has it there too;
+#   3. in the collection under each ANSIBLE_COLLECTIONS_PATH entry.
+# It runs with ANSIBLE_TEST_PYTHON_INTERPRETER (set by ansible-test) or python3; it needs
+# only the standard library.
+
+xray_emulator_pid=""
+xray_emulator_dir=""
+
+find_xray_emulator() {
+    local here candidate entry
+    here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    if [ -n "${XRAY_EMULATOR:-}" ]; then
+        echo "${XRAY_EMULATOR}"
+        return 0
+    fi
+    candidate="${here}/../../../emulator/xray_emulator.py"
+    if [ -f "${candidate}" ]; then
+        echo "${candidate}"
+        return 0
+    fi
+    local IFS=:
+    for entry in ${ANSIBLE_COLLECTIONS_PATH:-}; do
+        for candidate in "${entry}/ansible_collections/frogops/xray/tests/emulator/xray_emulator.py" \
+                         "${entry}/frogops/xray/tests/emulator/xray_emulator.py"; do
+            if [ -f "${candidate}" ]; then
+                echo "${candidate}"
+                return 0
+            fi
+        done
+    done
+    echo "setup_xray_emulator: tests/emulator/xray_emulator.py not found (set XRAY_EMULATOR)" >&2
+    return 1
+}
+
+stop_xray_emulator() {
+    if [ -n "${xray_emulator_pid}" ] && kill -0 "${xray_emulator_pid}" 2>/dev/null; then
+        kill -TERM "${xray_emulator_pid}" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "${xray_emulator_pid}" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "${xray_emulator_pid}" 2>/dev/null || true
+        wait "${xray_emulator_pid}" 2>/dev/null || true
+    fi
+    xray_emulator_pid=""
+    if [ -n "${xray_emulator_dir}" ]; then
+        rm -rf "${xray_emulator_dir}"
+        xray_emulator_dir=""
+    fi
+}
+
+start_xray_emulator() {
+    local emulator python url_file
+    emulator="$(find_xray_emulator)" || return 1
+    python="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
+    xray_emulator_dir="$(mktemp -d "${TMPDIR:-/tmp}/xray-emulator.XXXXXX")"
+    url_file="${xray_emulator_dir}/url"
+    trap stop_xray_emulator EXIT
+
+    "${python}" "${emulator}" --host 127.0.0.1 --port 0 --url-file "${url_file}" \
+        >"${xray_emulator_dir}/stdout" 2>"${xray_emulator_dir}/stderr" &
+    xray_emulator_pid=$!
+
+    for _ in $(seq 300); do
+        [ -s "${url_file}" ] && break
+        if ! kill -0 "${xray_emulator_pid}" 2>/dev/null; then
+            echo "setup_xray_emulator: the emulator exited before it was ready:" >&2
+            cat "${xray_emulator_dir}/stderr" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
+    if [ ! -s "${url_file}" ]; then
+        echo "setup_xray_emulator: the emulator did not start within 30 seconds:" >&2
+        cat "${xray_emulator_dir}/stderr" >&2
+        return 1
+    fi
+    XRAY_URL="$(head -n 1 "${url_file}")"
+    export XRAY_URL
+    echo "setup_xray_emulator: ${emulator} (pid ${xray_emulator_pid}, ${python}) serves ${XRAY_URL}"
+}
