@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run a module's main() in-process with given arguments and capture its JSON result."""
+"""Run a module's main() in-process against the in-process emulator, and capture its JSON result."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -12,6 +12,8 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.frogops.xray.tests.emulator.xray_emulator import XrayEmulator
 
 try:  # ansible-core 2.19+
     from ansible.module_utils.testing import patch_module_args
@@ -53,3 +55,17 @@ def run_module(capsys):
         return ModuleResult(json.loads(out))
 
     return run
+
+
+@pytest.fixture(scope="module")
+def server():
+    """One emulator on loopback for a test module."""
+    with XrayEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def xray(server):
+    """The emulator, emptied for each test."""
+    server.reset()
+    return server

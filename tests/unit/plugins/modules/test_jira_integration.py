@@ -10,7 +10,6 @@ import json
 import pytest
 
 from ansible_collections.frogops.xray.plugins.modules import jira_integration
-from ansible_collections.frogops.xray.tests.emulator.xray_emulator import XrayEmulator
 
 TOKEN = "emulator-admin-token"
 JIRA_PASSWORD = "jira-Secret-4711"
@@ -21,18 +20,6 @@ SPEC = dict(username="bot@acme.example", password=JIRA_PASSWORD, installation_ty
             jira_server_url="https://acme.atlassian.net")
 STORED = dict(connection_name="jira-1", auth_type="basic", username="bot@acme.example", password="old-pw",
               installation_type="cloud", jira_server_url="https://acme.atlassian.net", skip_proxy=False)
-
-
-@pytest.fixture(scope="module")
-def server():
-    with XrayEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def xray(server):
-    server.reset()
-    return server
 
 
 @pytest.fixture

@@ -8,23 +8,10 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.frogops.xray.plugins.modules import jira_integration, jira_integration_info
-from ansible_collections.frogops.xray.tests.emulator.xray_emulator import XrayEmulator
 
 STORED = dict(connection_name="jira-1", auth_type="basic", username="bot@acme.example", password="pw-never-shown",
               installation_type="server", jira_server_url="https://jira.acme.example", skip_proxy=True)
 STATUS_PATH = "/xray/api/v1/ticketing/integrations/status/check?integrationName=jira-1"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with XrayEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-def xray(server):
-    server.reset()
-    return server
 
 
 @pytest.fixture
