@@ -177,7 +177,8 @@ def delete_integration(client, name):
             raise
         # Gone already, which is what was asked: a DELETE repeated after a lost
         # answer, or someone else removed it after our GET.
-        client.warn("Integration %r was already gone when it was deleted (HTTP 404): removed meanwhile." % name)
+        client.warn("Integration %r was already gone when the DELETE arrived (HTTP 404): an earlier attempt whose "
+                    "answer was lost, or someone else, removed it." % name)
 
 
 def removed_meanwhile(error, name):

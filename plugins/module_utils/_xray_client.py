@@ -41,6 +41,8 @@ RETRY_STATUSES = frozenset((429, 502, 503, 504))
 NOT_APPLIED_STATUSES = frozenset((429, 503))
 # Longest single wait, whatever Retry-After or the backoff asks for.
 MAX_RETRY_WAIT = 30.0
+# Longest timeout accepted (the socket layer overflows not far above 2**33 seconds).
+MAX_TIMEOUT = 1000000
 _USERINFO_RE = re.compile(r"(?<=//)[^/@\s]+@")
 _TOKEN_RE = re.compile(r"[\x21-\x7e]+")
 
@@ -214,6 +216,10 @@ class XrayClient:
                              ("client_key", client_key)):
             if path and not os.path.exists(path):
                 raise XrayError("%s: %s does not exist." % (option, path))
+        # NaN, infinity or more than the socket layer takes would end in a traceback at the first request.
+        if not 0 < timeout <= MAX_TIMEOUT:
+            raise XrayError("timeout must be a number of seconds above 0 and at most %d, got %s" % (
+                MAX_TIMEOUT, timeout))
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.retry_backoff = max(0.0, float(retry_backoff))

@@ -247,4 +247,4 @@ def test_delete_404_after_get_is_absent_as_asked(run, xray):
     xray.add_fault(method="DELETE", status=404, body='{"error": "No integration found with the given connection name"}')
     result = run(state="absent")
     assert not result.failed and result["changed"] is True
-    assert "removed meanwhile" in json.dumps(result["warnings"])
+    assert "was already gone when the DELETE arrived (HTTP 404)" in json.dumps(result["warnings"])

@@ -1,0 +1,246 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark of frogops.xray.jira_integration against the Xray emulator (tests/emulator).
+
+    python benchmarks/run.py [--n 30] [--scheme https|http] [--json] [--profile]
+
+Measures, with ansible-playbook from the environment of this Python (the collection is found as the
+end-to-end tests find it: ANSIBLE_COLLECTIONS_PATH, else a temporary symlink to this repository):
+
+1. requests per task, from the emulator's request log: unchanged 1, changed 2, check mode 1 (goals);
+   create and delete are shown too;
+2. TCP/TLS connections per task over HTTPS: distinct client peers (address, port) in the log per
+   task (goal 1: one connection, reused by the task's requests);
+3. wall time of N unchanged jira_integration tasks versus N ansible.builtin.uri tasks that do one GET
+   of the same details, versus N ansible.builtin.ping tasks, interleaved in one playbook run on one
+   host (local connection), timed per task by a recording callback; goals module/uri <= 1.0 and
+   module/ping <= 1.2;
+4. with --profile (and always when a timing goal is missed): where the module's start-up time goes,
+   from `python -X importtime` of the module and of the two reference modules.
+
+Not a timed test: the numbers depend on the machine. tests/e2e/test_benchmark_smoke.py runs it with a
+tiny N and checks only the request and connection floors.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(REPO_ROOT, "tests", "e2e"))
+
+import e2e_support as e2e  # noqa: E402  pylint: disable=wrong-import-position
+
+FLOOR_CASES = [
+    # name, seeded record changes (None: absent), task options, task keywords, goal (requests, connections)
+    ("unchanged", {}, {}, {}, (1, 1)),
+    ("changed", {"username": "old-bot@acme.example"}, {}, {}, (2, 1)),
+    ("check mode", {"username": "old-bot@acme.example"}, {}, {"check_mode": True}, (1, 1)),
+    ("create", None, {}, {}, (2, 1)),
+    ("delete", {}, {"state": "absent"}, {}, (2, 1)),
+]
+GOALS = {"module/uri": 1.0, "module/ping": 1.2}
+
+
+def _bench_name(case):
+    return "bench-" + case.replace(" ", "-")
+
+
+def measure_floors(workdir, tls, scheme):
+    """Requests and distinct client connections per task, for each kind of task."""
+    server = e2e.XrayEmulator(host="127.0.0.1", certfile=tls.server_cert if scheme == "https" else None,
+                              keyfile=tls.server_key if scheme == "https" else None)
+    with server:
+        tasks = []
+        for case, seed, options, keywords, _goal in FLOOR_CASES:
+            name = _bench_name(case)
+            if seed is not None:
+                server.seed(e2e.seed_record(name, **seed))
+            if options.get("state") == "absent":
+                args = dict(options, connection_name=name)
+            else:
+                args = e2e.create_args(name, **options)
+            task = {"name": case, "frogops.xray.jira_integration": args}
+            task.update(keywords)
+            tasks.append(task)
+        play = {"name": "floors", "hosts": "localhost", "gather_facts": False, "tasks": tasks,
+                "module_defaults": {"group/frogops.xray.all": {
+                    "url": server.url, "access_token": e2e.ADMIN_TOKEN, "ca_path": tls.ca_pem}}}
+        run = e2e.run_playbook(os.path.join(workdir, "floors-" + scheme), [play])
+        log = server.requests
+    if run.rc != 0:
+        raise RuntimeError("the floors playbook failed:\n" + run.describe())
+    rows = []
+    for case, _seed, _options, _keywords, goal in FLOOR_CASES:
+        entries = e2e.requests_for(log, _bench_name(case))
+        result = run.result(case)["result"]
+        rows.append({"task": case, "scheme": scheme, "changed": result.get("changed"),
+                     "requests": len(entries), "methods": e2e.methods(entries),
+                     "connections": len({tuple(entry["client"]) for entry in entries}),
+                     "goal_requests": goal[0], "goal_connections": goal[1]})
+    return rows
+
+
+def measure_timing(workdir, tls, scheme, n):
+    """Per-task wall time of N unchanged module tasks, N uri GETs and N pings, interleaved."""
+    server = e2e.XrayEmulator(host="127.0.0.1", certfile=tls.server_cert if scheme == "https" else None,
+                              keyfile=tls.server_key if scheme == "https" else None)
+    with server:
+        name = "bench-timing"
+        server.seed(e2e.seed_record(name))
+        details = "%s/xray/api/v1/ticketing/jira-integrations/%s/details" % (server.url, name)
+        module_args = dict(e2e.create_args(name), url=server.url, access_token=e2e.ADMIN_TOKEN, ca_path=tls.ca_pem)
+        uri_args = {"url": details, "headers": {"Authorization": "Bearer " + e2e.ADMIN_TOKEN},
+                    "ca_path": tls.ca_pem, "status_code": 200}
+        tasks = []
+        for number in range(n):
+            tasks.append({"name": "module %d" % number, "frogops.xray.jira_integration": module_args})
+            tasks.append({"name": "uri %d" % number, "ansible.builtin.uri": uri_args})
+            tasks.append({"name": "ping %d" % number, "ansible.builtin.ping": {}})
+        play = {"name": "timing", "hosts": "localhost", "gather_facts": False, "tasks": tasks}
+        run = e2e.run_playbook(os.path.join(workdir, "timing-" + scheme), [play])
+        log = server.requests
+    if run.rc != 0:
+        raise RuntimeError("the timing playbook failed:\n" + run.describe())
+    durations = {"module": [], "uri": [], "ping": []}
+    for event in run.results:
+        kind = event["task"].split()[0]
+        if event["result"].get("changed"):
+            raise RuntimeError("task %s changed something: not the unchanged case" % event["task"])
+        durations[kind].append(event["time"] - event["start"])
+    module_requests = [entry for entry in log if entry["headers"].get("User-Agent", "").startswith("frogops.xray")]
+    summary = {"scheme": scheme, "n": n, "playbook_seconds": round(run.duration, 3),
+               "module_requests_per_task": len(module_requests) / float(n)}
+    for kind, values in durations.items():
+        summary[kind] = {"total": round(sum(values), 3), "mean": round(statistics.mean(values), 4),
+                         "median": round(statistics.median(values), 4), "min": round(min(values), 4)}
+    summary["ratios"] = {
+        "module/uri": round(summary["module"]["total"] / summary["uri"]["total"], 3),
+        "module/ping": round(summary["module"]["total"] / summary["ping"]["total"], 3),
+    }
+    summary["goals_met"] = dict((key, summary["ratios"][key] <= goal) for key, goal in GOALS.items())
+    return summary
+
+
+def _importtime(statement, env):
+    """Cumulative import times (ms) of the top-level imports of statement, heaviest first."""
+    process = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120, cwd=tempfile.gettempdir(),
+                             check=False)
+    if process.returncode != 0:
+        raise RuntimeError(process.stderr.decode("utf-8", "replace")[-2000:])
+    rows = []
+    for line in process.stderr.decode("utf-8", "replace").splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        self_us, cumulative_us, name = line[len("import time:"):].split("|", 2)
+        depth = (len(name) - len(name.lstrip()) - 1) // 2
+        rows.append((name.strip(), int(self_us), int(cumulative_us), depth))
+    total = sum(cumulative for _name, _self, cumulative, depth in rows if depth == 0)
+    top = sorted(((name, cumulative) for name, _self, cumulative, depth in rows if depth <= 1),
+                 key=lambda item: -item[1])[:8]
+    return {"total_ms": round(total / 1000.0, 1), "top": [(name, round(us / 1000.0, 1)) for name, us in top]}
+
+
+def profile_imports():
+    """Where a module run's start-up goes: imports of the module and of the reference modules."""
+    env = dict(os.environ, PYTHONPATH=e2e.collections_path() + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               PYTHONDONTWRITEBYTECODE="1")
+    statements = {
+        "frogops.xray.jira_integration": "import ansible_collections.frogops.xray.plugins.modules.jira_integration",
+        "ansible.builtin.uri": "import ansible.modules.uri",
+        "ansible.builtin.ping": "import ansible.modules.ping",
+        "basic (every module)": "import ansible.module_utils.basic",
+        "basic + requests (this module)": "import ansible.module_utils.basic, requests",
+        "basic + module_utils.urls (uri)": "import ansible.module_utils.basic, ansible.module_utils.urls",
+        "requests alone": "import requests",
+    }
+    profile = {}
+    for label, statement in statements.items():
+        best = None
+        for _attempt in range(5):  # the least disturbed of five runs
+            measured = _importtime(statement, env)
+            if best is None or measured["total_ms"] < best["total_ms"]:
+                best = measured
+        profile[label] = best
+    return profile
+
+
+def print_report(floors, timing, profile):
+    print("Requests and connections per task (from the emulator's request log)")
+    print("  %-11s %-6s %-8s %-9s %-12s %s" % ("task", "scheme", "changed", "requests", "connections", "methods"))
+    for row in floors:
+        flag = "" if (row["requests"], row["connections"]) == (row["goal_requests"], row["goal_connections"]) \
+            else "   <-- goal %d/%d" % (row["goal_requests"], row["goal_connections"])
+        values = (row["task"], row["scheme"], row["changed"], row["requests"], row["connections"],
+                  " ".join(row["methods"]), flag)
+        print("  %-11s %-6s %-8s %-9d %-12d %s%s" % values)
+    if timing:
+        print()
+        print("Wall time of %d unchanged tasks each, interleaved, one run over %s (seconds per task)"
+              % (timing["n"], timing["scheme"].upper()))
+        print("  %-34s %8s %8s %8s %8s" % ("task", "total", "mean", "median", "min"))
+        labels = {"module": "frogops.xray.jira_integration", "uri": "ansible.builtin.uri (one GET)",
+                  "ping": "ansible.builtin.ping"}
+        for kind in ("module", "uri", "ping"):
+            values = timing[kind]
+            print("  %-34s %8.3f %8.4f %8.4f %8.4f" % (labels[kind], values["total"], values["mean"],
+                                                       values["median"], values["min"]))
+        for key, goal in GOALS.items():
+            verdict = "met" if timing["goals_met"][key] else "MISSED"
+            print("  %-34s %8.3f   goal <= %.1f  %s" % (key, timing["ratios"][key], goal, verdict))
+        print("  module requests per task: %.2f; playbook run: %.1f s" % (
+            timing["module_requests_per_task"], timing["playbook_seconds"]))
+        print("  (per task: from the task's start to its result in the controller, as a user waits for it)")
+    if profile:
+        print()
+        print("Import time of a module run's Python side (python -X importtime, best of 5, ms)")
+        for label, data in profile.items():
+            heaviest = ", ".join("%s %.0f" % item for item in data["top"][:4])
+            print("  %-32s %7.1f   %s" % (label, data["total_ms"], heaviest))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--n", type=int, default=30, help="tasks of each kind in the timing run (default 30)")
+    parser.add_argument("--scheme", choices=("https", "http"), default="https",
+                        help="emulator protocol for the timing run (default https); floors are measured on both")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    parser.add_argument("--profile", action="store_true", help="always profile the module's import time")
+    parser.add_argument("--no-profile", action="store_true", help="never profile, even when a timing goal is missed")
+    parser.add_argument("--no-timing", action="store_true", help="measure the request/connection floors only")
+    args = parser.parse_args(argv)
+    if args.n < 1:
+        parser.error("--n must be 1 or more")
+
+    workdir = tempfile.mkdtemp(prefix="frogops-xray-bench-")
+    tls = e2e.TlsFiles(workdir)
+    started = time.monotonic()
+    floors = measure_floors(workdir, tls, "http") + measure_floors(workdir, tls, "https")
+    timing = None if args.no_timing else measure_timing(workdir, tls, args.scheme, args.n)
+    missed = bool(timing) and not all(timing["goals_met"].values())
+    profile = profile_imports() if (args.profile or missed) and not args.no_profile else None
+    report = {"floors": floors, "timing": timing, "profile": profile,
+              "floors_met": all((row["requests"], row["connections"]) == (row["goal_requests"], row["goal_connections"])
+                                for row in floors),
+              "seconds": round(time.monotonic() - started, 1),
+              "python": sys.version.split()[0], "collections_path": e2e.collections_path()}
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print_report(floors, timing, profile)
+        print("\n(%.1f s; results are this machine's; run with --json for the raw figures)" % report["seconds"])
+    return 0 if report["floors_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
