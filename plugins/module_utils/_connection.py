@@ -41,9 +41,9 @@ def connection_argument_spec():
 
 
 # Token or user name: either is enough, both is allowed (the token wins), so an
-# environment-injected token never makes a task with url_username invalid.
+# environment-injected credential never makes a task that sets the other invalid.
+# For the same reason url_password is checked only when basic auth is really used.
 CONNECTION_REQUIRED_ONE_OF = [("access_token", "url_username")]
-CONNECTION_REQUIRED_TOGETHER = [("url_username", "url_password")]
 CONNECTION_REQUIRED_BY = {"client_key": ("client_cert",)}
 
 
@@ -55,7 +55,6 @@ def module_kwargs(own_options, **extra):
         argument_spec=spec,
         supports_check_mode=True,
         required_one_of=list(CONNECTION_REQUIRED_ONE_OF) + extra.pop("required_one_of", []),
-        required_together=list(CONNECTION_REQUIRED_TOGETHER) + extra.pop("required_together", []),
         required_by=dict(CONNECTION_REQUIRED_BY),
     )
     kwargs.update(extra)
@@ -67,6 +66,9 @@ def check_connection_options(module):
     params = module.params
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR, changed=False)
+    if not params["access_token"] and params["url_password"] is None:
+        module.fail_json(msg="url_password (or JFROG_PASSWORD) is required with url_username when no access_token is set",
+                         changed=False)
     if params["timeout"] <= 0:
         module.fail_json(msg="timeout must be a positive number of seconds, got %s" % params["timeout"], changed=False)
     if params["retries"] < 0:

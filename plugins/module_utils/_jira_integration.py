@@ -37,7 +37,10 @@ PASSWORD_PLACEHOLDER = "<hidden: will be sent>"
 
 def normalize_url(url):
     """Compare URLs the way a server may store them: scheme/host case and trailing slash don't count."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # not a URL at all (e.g. "http://[x" from a server): compare as text
+        return url.strip()
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, parts.fragment))
 
 
@@ -52,8 +55,11 @@ def normalize_value(field, value):
 
 
 def is_http_url(value):
-    parts = urlsplit(value or "")
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    try:
+        parts = urlsplit(value or "")
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # e.g. "http://[x": an unclosed IPv6 bracket
+        return False
 
 
 def integration_from_details(body, url, status=200, body_excerpt=None):
@@ -73,13 +79,16 @@ def integration_from_details(body, url, status=200, body_excerpt=None):
 
     if not isinstance(body, dict):
         raise unexpected("a JSON %s where an object was expected" % type(body).__name__)
-    name = body.get("connection_name", body.get("integrationName"))
+    name = body.get("connection_name")
+    if name is None:
+        name = body.get("integrationName")
     if name is None:
         raise unexpected("no connection_name (or integrationName) in the object")
     integration = {"connection_name": name}
     for field in STRING_FIELDS:
         integration[field] = body.get(field)
-    integration["skip_proxy"] = body.get("skip_proxy", False)
+    # Missing or null: servers that omit (or null) empty optional fields send false that way.
+    integration["skip_proxy"] = False if body.get("skip_proxy") is None else body["skip_proxy"]
     problems = [f for f in ("connection_name",) + STRING_FIELDS if not isinstance(integration[f], (str, type(None)))]
     if not isinstance(integration["skip_proxy"], bool):
         problems.append("skip_proxy")
@@ -154,7 +163,13 @@ def create_integration(client, payload, reread):
         except XrayError as error:
             if not error.maybe_applied:
                 raise
-            if reread() is not None:
+            try:
+                created = reread() is not None
+            except XrayError as reread_error:
+                raise XrayError("%s Reading the integration back to learn whether it was created failed too: %s "
+                                "Run the task again: it converges either way." % (error.message, reread_error.message),
+                                status=error.status, method="POST", url=error.url, maybe_applied=True)
+            if created:
                 client.warn("The answer to the create request was lost; reading again shows the integration was created.")
                 return
             if attempt == client.retries:
@@ -173,12 +188,12 @@ def delete_integration(client, name):
     try:
         client.request("DELETE", COLLECTION + (name,))
     except XrayError as error:
-        if error.status != 404 or error.api_missing:
-            raise
-        # Gone already, which is what was asked: a DELETE repeated after a lost
-        # answer, or someone else removed it after our GET.
-        client.warn("Integration %r was already gone when the DELETE arrived (HTTP 404): an earlier attempt whose "
-                    "answer was lost, or someone else, removed it." % name)
+        if error.status == 404 and error.maybe_applied and not error.api_missing:
+            # Our own earlier attempt deleted it; only its answer was lost.
+            client.warn("Integration %r was already gone when the DELETE was repeated (HTTP 404): the earlier "
+                        "attempt, whose answer was lost, deleted it." % name)
+            return
+        raise removed_meanwhile(error, name)
 
 
 def removed_meanwhile(error, name):
@@ -203,6 +218,17 @@ def read_status(client, name):
     return {key: body.get(key) for key in ("status", "reason", "time")}
 
 
+def _version_tuple(version):
+    """(3, 131, 11) from "3.131.11"; text after the numbers (e.g. "-rc1") is ignored."""
+    numbers = []
+    for part in str(version).split("."):
+        digits = "".join(ch for ch in part if ch.isdigit()) if part[:1].isdigit() else ""
+        if not digits:
+            break
+        numbers.append(int(digits))
+    return tuple(numbers)
+
+
 def api_missing_error(client, minimum, what):
     """The verdict for a plain 404 where an API endpoint should be: which Xray is this?"""
     try:
@@ -210,7 +236,11 @@ def api_missing_error(client, minimum, what):
         version = response.body.get("xray_version") if isinstance(response.body, dict) else None
     except XrayError:
         version = None
-    if version:
+    if version and _version_tuple(version) >= _version_tuple(minimum):
+        message = ("%s answered a plain 404 (not the API's JSON) where %s should be, although Xray %s has it: check that "
+                   "url points at the JFrog Platform itself and not through a proxy that rewrites paths." % (
+                       client.base_url, what, version))
+    elif version:
         message = ("Xray %s does not provide %s: it needs Xray %s or later. Upgrade Xray, or check that url points "
                    "at the JFrog Platform." % (version, what, minimum))
     else:

@@ -117,9 +117,17 @@ def api_base_url(url):
     """
     if not isinstance(url, str) or not url.strip():
         raise XrayError("url is required: the JFrog Platform base URL, for example https://acme.jfrog.io")
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise XrayError("url must be an http(s) URL such as https://acme.jfrog.io, got %r" % redact_userinfo(url))
+    invalid = XrayError("url must be an http(s) URL such as https://acme.jfrog.io, got %r" % redact_userinfo(url))
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # pylint: disable=pointless-statement  # raises ValueError on a port out of range
+    except ValueError:
+        raise invalid
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise invalid
+    if parts.username is not None or parts.password is not None:
+        # It would be echoed in every message and warning that names a URL.
+        raise XrayError("url must not contain credentials; use access_token, or url_username and url_password.")
     path = parts.path.rstrip("/")
     for suffix in (API_ROOT, "/xray"):
         if path.endswith(suffix):
@@ -276,8 +284,7 @@ class XrayClient:
                 reached = not _certainly_not_sent(exc)
                 maybe_applied = maybe_applied or (reached and method != "GET")
                 error = self._transport_error(method, url, exc, maybe_applied)
-                # A certificate problem does not go away by asking again.
-                if isinstance(exc, requests.exceptions.SSLError) or not self._may_retry(method, attempt, reached):
+                if not _transient(exc) or not self._may_retry(method, attempt, reached):
                     raise error
                 self._pause(attempt, method, url, error.message, None)
                 continue
@@ -389,6 +396,15 @@ def _exception_detail(exc):
     with url: ... (Caused by ...)" wrapping, which repeats the URL and pushes the cause out of the excerpt."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     return str(reason) if reason is not None else str(exc)
+
+
+def _transient(exc):
+    """Worth asking again: the connection failed or timed out. Not a certificate
+    problem, nor a URL or header that will be just as wrong the next time."""
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False
+    return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                            requests.exceptions.ChunkedEncodingError))
 
 
 def _certainly_not_sent(exc):

@@ -195,6 +195,11 @@ diff:
     after:
       description: The integration after the task, V({}) when it is deleted.
       type: dict
+http_status:
+  description: The HTTP status Xray answered when the task failed on an HTTP error (for example 400, 401, 403, 404, 500).
+  returned: on failure, when Xray answered
+  type: int
+  sample: 400
 status:
   description: Xray's health check after the write, with O(verify_health=true).
   returned: when O(verify_health=true) and the integration was created or updated (not in check mode)

@@ -66,9 +66,10 @@ EXAMPLES = r'''
     url: https://acme.jfrog.io
     access_token: "{{ jfrog_admin_token }}"
     connection_name: "{{ jira_cloud.integration.connection_name }}"
-    username: "{{ jira_cloud.integration.username }}"
-    installation_type: "{{ jira_cloud.integration.installation_type }}"
-    jira_server_url: "{{ jira_cloud.integration.jira_server_url }}"
+    auth_type: "{{ jira_cloud.integration.auth_type | default(omit, true) }}"
+    username: "{{ jira_cloud.integration.username | default(omit, true) }}"
+    installation_type: "{{ jira_cloud.integration.installation_type | default(omit, true) }}"
+    jira_server_url: "{{ jira_cloud.integration.jira_server_url | default(omit, true) }}"
     skip_proxy: "{{ jira_cloud.integration.skip_proxy }}"
   when: jira_cloud.exists
 '''
@@ -117,6 +118,11 @@ integration:
       description: Whether Xray bypasses its proxy for Jira.
       type: bool
       returned: when it exists
+http_status:
+  description: The HTTP status Xray answered when the task failed on an HTTP error (for example 400, 401, 403, 404, 500).
+  returned: on failure, when Xray answered
+  type: int
+  sample: 400
 status:
   description: Xray's health check of the integration.
   returned: when O(include_status=true) and the integration exists

@@ -236,12 +236,15 @@ def understood(status, content_type, text):
         return False
     if not isinstance(body, dict):
         return False
-    name = body.get("connection_name", body.get("integrationName"))
+    name = body.get("connection_name")
+    if name is None:
+        name = body.get("integrationName")
     if not isinstance(name, str):
         return False
     if any(body.get(field) is not None and not isinstance(body.get(field), str) for field in STRING_FIELDS):
         return False
-    return isinstance(body.get("skip_proxy", False), bool)
+    # Missing or null skip_proxy reads as false, its documented default.
+    return body.get("skip_proxy") is None or isinstance(body["skip_proxy"], bool)
 
 
 def test_random_details_answers_never_lead_to_a_blind_write(servers):
@@ -253,6 +256,7 @@ def test_random_details_answers_never_lead_to_a_blind_write(servers):
            task=st.fixed_dictionaries({}, optional={
                "username": st.sampled_from(["xray-bot@acme.example", "new-bot"]),
                "installation_type": st.sampled_from(["cloud", "server"]),
+               "jira_server_url": st.sampled_from(["https://acme.atlassian.net", "https://jira.acme.example/"]),
                "skip_proxy": st.booleans(), "update_password": st.just("always"),
                "password": st.just("jira-hostile-pw"), "verify_health": st.booleans()}))
     def check(answer, status, state, check_mode, task):

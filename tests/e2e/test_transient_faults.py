@@ -23,8 +23,8 @@ RETRIES = 3
 RETRY_RE = re.compile(r"^Retrying (GET|POST|PUT|DELETE) (\S+) after (.+) \(retry (\d+) of (\d+), waiting ([0-9.]+)s\)$")
 LOST_CREATE_FOUND = "The answer to the create request was lost; reading again shows the integration was created."
 # The retried DELETE finds nothing (the first one did it): success, said in a warning.
-DELETE_FOUND_GONE = ("Integration %r was already gone when the DELETE arrived (HTTP 404): an earlier attempt whose "
-                     "answer was lost, or someone else, removed it.")
+DELETE_FOUND_GONE = ("Integration %r was already gone when the DELETE was repeated (HTTP 404): the earlier "
+                     "attempt, whose answer was lost, deleted it.")
 LOST_CREATE_RESEND = "The answer to the create request was lost and the integration does not exist: sending it again."
 
 

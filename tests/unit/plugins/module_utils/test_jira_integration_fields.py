@@ -105,3 +105,14 @@ def test_without_password_uses_a_placeholder():
 ])
 def test_is_http_url(value, expected):
     assert jira.is_http_url(value) is expected
+
+
+def test_null_skip_proxy_and_null_connection_name_beside_integration_name():
+    body = {"connection_name": None, "integrationName": "jira-1", "skip_proxy": None, "username": "u"}
+    integration = jira.integration_from_details(body, "u")
+    assert integration["connection_name"] == "jira-1" and integration["skip_proxy"] is False
+
+
+def test_unparsable_urls_compare_as_text():
+    assert jira.changed_fields({"jira_server_url": "http://[x"}, {"jira_server_url": "http://[x"}) == {}
+    assert jira.is_http_url("http://[x") is False

@@ -153,6 +153,13 @@ def test_jira_connection_test_failure_shows_xray_text_and_changes_nothing(run, x
     assert "integration" not in result
 
 
+def test_a_token_wins_over_an_injected_username_without_password(run, xray, monkeypatch):
+    monkeypatch.setenv("JFROG_USERNAME", "someone")
+    assert run(**SPEC)["changed"] is True
+    result = run(access_token=None, url_username="admin", **SPEC)
+    assert result.failed and "url_password (or JFROG_PASSWORD) is required" in result["msg"]
+
+
 @pytest.mark.parametrize("token,status,message", [
     ("wrong-token", 401, "Authentication to JFrog failed (HTTP 401"),
     ("emulator-reader-token", 403, "Xray admin permission is required (HTTP 403"),
@@ -242,9 +249,36 @@ def test_oauth_cannot_be_written(run, xray):
     assert [c[0] for c in calls(xray)] == ["GET"]
 
 
-def test_delete_404_after_get_is_absent_as_asked(run, xray):
+def test_delete_404_after_get_says_removed_meanwhile(run, xray):
     xray.seed(STORED)
     xray.add_fault(method="DELETE", status=404, body='{"error": "No integration found with the given connection name"}')
     result = run(state="absent")
-    assert not result.failed and result["changed"] is True
-    assert "was already gone when the DELETE arrived (HTTP 404)" in json.dumps(result["warnings"])
+    assert result.failed and result["changed"] is False
+    assert "removed meanwhile" in result["msg"]
+
+
+@pytest.mark.parametrize("options,message", [
+    (dict(url="http://[x"), "url must be an http(s) URL"),
+    (dict(url="https://acme.jfrog.io:99999999"), "url must be an http(s) URL"),
+    (dict(url="https://admin:hunter2@acme.jfrog.io"), "url must not contain credentials"),
+    (dict(jira_server_url="http://[x"), "jira_server_url must be an http(s) URL"),
+])
+def test_malformed_urls_fail_cleanly_before_any_request(run, xray, options, message):
+    result = run(**options)
+    assert result.failed and message in result["msg"] and "exception" not in result
+    assert "hunter2" not in result["msg"]
+    assert xray.requests == []
+
+
+def test_details_with_an_unparsable_url_are_understood(run, xray):
+    xray.seed(dict(STORED, jira_server_url="http://[x"))
+    result = run(jira_server_url="https://acme.atlassian.net", skip_proxy=False)
+    assert result["changed"] is True
+    assert calls(xray)[1] == ("PUT", ITEM, {"connection_name": "jira-1", "jira_server_url": "https://acme.atlassian.net"})
+
+
+def test_plain_404_on_a_new_enough_xray_blames_the_path_not_the_version(run, xray):
+    xray.add_fault(method="GET", path_regex="/details$", status=404, content_type="text/plain", body="404 page not found")
+    result = run(**SPEC)
+    assert result.failed
+    assert "although Xray 3.140.0 has it" in result["msg"]
