@@ -1,10 +1,10 @@
 # shellcheck shell=bash
 # Start the Xray emulator (tests/emulator/xray_emulator.py) for one integration target.
 #
-# Sourced by a target's runme.sh:
+# Sourced by a target's runme.sh, which then runs its playbook.yml against the emulator:
 #     source ../setup_xray_emulator/emulator.sh
-#     start_xray_emulator
-#     ansible-playbook -i ../setup_xray_emulator/inventory.ini playbook.yml "$@" -e "xray_url=${XRAY_URL}"
+#     run_target_playbook "$@"
+# and by tests/utils/with-emulator.sh (`make demo`), which calls start_xray_emulator itself.
 #
 # start_xray_emulator starts the emulator in the background on a free loopback port,
 # waits until it has written its URL, exports XRAY_URL and sets an EXIT trap that stops
@@ -15,20 +15,20 @@
 #   2. relative to this file: ansible-test copies it into its work directory next to the
 #      targets (needs/file alias of setup_xray_emulator), and a checkout has it there too;
 #   3. in the collection under each ANSIBLE_COLLECTIONS_PATH entry.
-# It runs with ANSIBLE_TEST_PYTHON_INTERPRETER (set by ansible-test) or python3; it needs
-# only the standard library.
+# It runs with XRAY_EMULATOR_PYTHON, else ANSIBLE_TEST_PYTHON_INTERPRETER (set by
+# ansible-test), else python3; it needs only the standard library.
 
 xray_emulator_pid=""
 xray_emulator_dir=""
+xray_emulator_setup_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 find_xray_emulator() {
-    local here candidate entry
-    here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    local candidate entry
     if [ -n "${XRAY_EMULATOR:-}" ]; then
         echo "${XRAY_EMULATOR}"
         return 0
     fi
-    candidate="${here}/../../../emulator/xray_emulator.py"
+    candidate="${xray_emulator_setup_dir}/../../../emulator/xray_emulator.py"
     if [ -f "${candidate}" ]; then
         echo "${candidate}"
         return 0
@@ -67,7 +67,7 @@ stop_xray_emulator() {
 start_xray_emulator() {
     local emulator python url_file
     emulator="$(find_xray_emulator)" || return 1
-    python="${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}"
+    python="${XRAY_EMULATOR_PYTHON:-${ANSIBLE_TEST_PYTHON_INTERPRETER:-python3}}"
     xray_emulator_dir="$(mktemp -d "${TMPDIR:-/tmp}/xray-emulator.XXXXXX")"
     url_file="${xray_emulator_dir}/url"
     trap stop_xray_emulator EXIT
@@ -93,4 +93,15 @@ start_xray_emulator() {
     XRAY_URL="$(head -n 1 "${url_file}")"
     export XRAY_URL
     echo "setup_xray_emulator: ${emulator} (pid ${xray_emulator_pid}, ${python}) serves ${XRAY_URL}"
+}
+
+# A target's whole run, from its own directory: the emulator, then its playbook.yml with the
+# arguments ansible-test passed (-v..., -e @integration_config.yml). The emulator's URL comes
+# last, so it wins over any xray_url there. ANSIBLE_ROLES_PATH lets the playbook use the
+# setup_xray_emulator role.
+run_target_playbook() {
+    start_xray_emulator
+    ANSIBLE_ROLES_PATH="$(cd "${xray_emulator_setup_dir}/.." && pwd)"
+    export ANSIBLE_ROLES_PATH
+    ansible-playbook -i "${xray_emulator_setup_dir}/inventory.ini" playbook.yml "$@" -e "xray_url=${XRAY_URL}"
 }
