@@ -16,16 +16,17 @@ import argparse
 import http.client
 import ipaddress
 import json
-import os
 import select
-import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
+
+# The emulator's module, beside this file: a script's own directory is on sys.path, and the
+# tests load the emulator (by path, as xray_emulator) before this module.
+from xray_emulator import serve_until_signal
 
 # Headers that describe one hop only (RFC 9110 7.6.1); never passed on.
 HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -275,13 +276,6 @@ class ForwardProxy:
         self._log.clear()
 
 
-def write_url_file(path, url):
-    handle, temp_path = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".%s." % os.path.basename(path))
-    with os.fdopen(handle, "w") as stream:
-        stream.write(url + "\n")
-    os.replace(temp_path, path)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Logging HTTP forward proxy for loopback test traffic.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -290,25 +284,8 @@ def main(argv=None):
     parser.add_argument("--log-file", help="append each proxied request to this file as a JSON line")
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args(argv)
-    stop_signals = {signal.SIGINT, signal.SIGTERM}
-    # Blocked before any thread starts, so sigwait() alone receives them.
-    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-    try:
-        proxy = ForwardProxy(args.host, args.port, args.log_file, args.verbose).start()
-    except OSError as exc:
-        print("forward_proxy: %s" % exc, file=sys.stderr)
-        return 1
-    print(proxy.url, flush=True)
-    if args.url_file:
-        write_url_file(args.url_file, proxy.url)
-    try:
-        signal.sigwait(stop_signals)
-    finally:
-        proxy.stop()
-        if args.url_file and os.path.exists(args.url_file):
-            os.remove(args.url_file)
-    return 0
-
+    return serve_until_signal("forward_proxy", lambda: ForwardProxy(args.host, args.port, args.log_file, args.verbose).start(),
+                              args.url_file)
 
 if __name__ == "__main__":
     sys.exit(main())

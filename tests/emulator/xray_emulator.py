@@ -1125,29 +1125,38 @@ def write_url_file(path, url):
     os.replace(temp_path, path)
 
 
-def main(argv=None):
-    args = build_arg_parser().parse_args(argv)
+def serve_until_signal(program, make_server, url_file=None):
+    """A test server's life as a program (this emulator, forward_proxy.py).
+
+    make_server() builds and starts the server (an object with url and stop()).
+    Prints its URL, writes it to url_file, serves until SIGINT or SIGTERM, then stops
+    it and removes url_file. Returns the exit status.
+    """
+    stop_signals = {signal.SIGINT, signal.SIGTERM}
+    # Blocked before any thread starts, so every thread inherits the mask and sigwait() alone receives them.
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
     try:
-        emulator = XrayEmulator(args.host, args.port, args.certfile, args.keyfile, args.client_ca, args.xray_version,
-                                args.admin_token, args.reader_token, users_from_args(args), args.verbose)
-        stop_signals = {signal.SIGINT, signal.SIGTERM}
-        # Blocked before any thread starts, so every thread inherits the mask and sigwait() alone receives them.
-        signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
-        emulator.start()
-    except (OSError, ValueError) as exc:
-        print("xray_emulator: %s" % exc, file=sys.stderr)
+        server = make_server()
+    except (OSError, ValueError, OverflowError) as exc:  # OverflowError: a port beyond 65535
+        print("%s: %s" % (program, exc), file=sys.stderr)
         return 1
-    print(emulator.url, flush=True)
-    if args.url_file:
-        write_url_file(args.url_file, emulator.url)
+    print(server.url, flush=True)
+    if url_file:
+        write_url_file(url_file, server.url)
     try:
         signal.sigwait(stop_signals)
     finally:
-        emulator.stop()
-        if args.url_file and os.path.exists(args.url_file):
-            os.remove(args.url_file)
+        server.stop()
+        if url_file and os.path.exists(url_file):
+            os.remove(url_file)
     return 0
 
+
+def main(argv=None):
+    args = build_arg_parser().parse_args(argv)
+    return serve_until_signal("xray_emulator", lambda: XrayEmulator(
+        args.host, args.port, args.certfile, args.keyfile, args.client_ca, args.xray_version,
+        args.admin_token, args.reader_token, users_from_args(args), args.verbose).start(), args.url_file)
 
 if __name__ == "__main__":
     sys.exit(main())
