@@ -287,5 +287,6 @@ def main(argv=None):
     return serve_until_signal("forward_proxy", lambda: ForwardProxy(args.host, args.port, args.log_file, args.verbose).start(),
                               args.url_file)
 
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1158,5 +1158,6 @@ def main(argv=None):
         args.host, args.port, args.certfile, args.keyfile, args.client_ca, args.xray_version,
         args.admin_token, args.reader_token, users_from_args(args), args.verbose).start(), args.url_file)
 
+
 if __name__ == "__main__":
     sys.exit(main())
