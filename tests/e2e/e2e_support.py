@@ -17,7 +17,6 @@ __metaclass__ = type
 import atexit
 import contextlib
 import importlib
-import importlib.util
 import io
 import json
 import os
@@ -41,21 +40,12 @@ WRITE_METHODS = ("POST", "PUT", "DELETE")
 PLAYBOOK_TIMEOUT = 300
 
 
-def _load(name):
-    """tests/emulator/<name>.py as a module, shared with other tests that loaded it already."""
-    path = os.path.join(EMULATOR_DIR, name + ".py")
-    existing = sys.modules.get(name)
-    if existing is not None and os.path.abspath(getattr(existing, "__file__", "")) == path:
-        return existing
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# The emulator's modules, without a package: imported from their folder (the same module objects
+# as tests/emulator/test_emulator.py's when both run in one session).
+sys.path.insert(0, EMULATOR_DIR)
+import xray_emulator  # noqa: E402  pylint: disable=wrong-import-position
+import forward_proxy  # noqa: E402  pylint: disable=wrong-import-position
 
-
-xray_emulator = _load("xray_emulator")
-forward_proxy = _load("forward_proxy")
 XrayEmulator = xray_emulator.XrayEmulator
 ForwardProxy = forward_proxy.ForwardProxy
 

@@ -26,7 +26,7 @@ from socketserver import TCPServer
 
 # The emulator's module, beside this file: a script's own directory is on sys.path, and the
 # tests load the emulator (by path, as xray_emulator) before this module.
-from xray_emulator import serve_until_signal
+from xray_emulator import BackgroundServer, serve_until_signal
 
 # Headers that describe one hop only (RFC 9110 7.6.1); never passed on.
 HOP_BY_HOP = frozenset(("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -231,42 +231,18 @@ class ProxyServer(ThreadingHTTPServer):
             sys.stderr.write("proxy %s: %s\n" % (client_address, sys.exc_info()[1]))
 
 
-class ForwardProxy:
+class ForwardProxy(BackgroundServer):
     """The proxy in a background thread: start(), url, requests, clear(), stop(); also a context manager."""
 
+    thread_name = "forward-proxy"
+
     def __init__(self, host="127.0.0.1", port=0, log_file=None, verbose=False):
-        self._address = (host, port)
+        super(ForwardProxy, self).__init__(host, port)
         self._log = ProxyLog(log_file)
         self._verbose = verbose
-        self._server = None
-        self._thread = None
 
-    def start(self):
-        self._server = ProxyServer(self._address, self._log, self._verbose)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="forward-proxy", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-            self._thread.join(5)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc_info):
-        self.stop()
-
-    @property
-    def url(self):
-        if self._server is None:
-            raise RuntimeError("The proxy is not running")
-        host, port = self._server.server_address[:2]
-        return "http://%s:%d" % ("[%s]" % host if ":" in host else host, port)
+    def _make_server(self):
+        return ProxyServer(self._address, self._log, self._verbose)
 
     @property
     def requests(self):

@@ -6,7 +6,6 @@ __metaclass__ = type
 
 import concurrent.futures
 import http.client
-import importlib.util
 import json
 import os
 import shutil
@@ -23,17 +22,12 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def _load(name):
-    # By path, so the tests work whatever pytest's import mode and without a package __init__.
-    spec = importlib.util.spec_from_file_location(name, os.path.join(HERE, name + ".py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+# The modules under test live beside this file, without a package: imported from here whatever
+# pytest's import mode (tests/e2e/e2e_support.py reuses these module objects when loaded first).
+sys.path.insert(0, HERE)
+import xray_emulator  # noqa: E402  pylint: disable=wrong-import-position
+import forward_proxy  # noqa: E402  pylint: disable=wrong-import-position
 
-
-xray_emulator = _load("xray_emulator")
-forward_proxy = _load("forward_proxy")
 XrayEmulator = xray_emulator.XrayEmulator
 ForwardProxy = forward_proxy.ForwardProxy
 

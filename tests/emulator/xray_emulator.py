@@ -987,26 +987,30 @@ def make_ssl_context(certfile, keyfile=None, client_ca=None):
 
 # --------------------------------------------------------------------------- in-process API
 
-class XrayEmulator:
-    """The emulator in a background thread: start(), url, stop(); also a context manager."""
+class BackgroundServer:
+    """A socketserver server in a daemon thread: start(), url, stop(); also a context manager.
 
-    def __init__(self, host="127.0.0.1", port=0, certfile=None, keyfile=None, client_ca=None,
-                 xray_version=DEFAULT_XRAY_VERSION, admin_tokens=None, reader_tokens=None, users=None, verbose=False):
-        if parse_version(xray_version) is None:
-            raise ValueError("xray_version must be a dotted version such as 3.140.0")
-        if client_ca and not certfile:
-            raise ValueError("client_ca needs certfile: client certificates only exist over TLS")
-        self.state = EmulatorState(xray_version, Credentials(admin_tokens, reader_tokens, users))
+    Shared by XrayEmulator and forward_proxy.ForwardProxy; a subclass builds its server in
+    _make_server() and names its URL scheme.
+    """
+
+    thread_name = "test-server"
+
+    def __init__(self, host, port):
         self._address = (host, port)
-        self._ssl_context = make_ssl_context(certfile, keyfile, client_ca) if certfile else None
-        self._verbose = verbose
         self._server = None
         self._thread = None
 
+    def _make_server(self):
+        raise NotImplementedError
+
+    def _scheme(self):
+        return "http"
+
     def start(self):
-        self._server = EmulatorHTTPServer(self._address, self.state, self._ssl_context, self._verbose)
+        self._server = self._make_server()
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="xray-emulator", daemon=True)
+                                        name=self.thread_name, daemon=True)
         self._thread.start()
         return self
 
@@ -1016,8 +1020,11 @@ class XrayEmulator:
             return
         server.shutdown()
         server.server_close()
-        server.close_connections()
+        self._after_close(server)
         self._thread.join(5)
+
+    def _after_close(self, server):
+        """What a subclass must still do once the server stopped accepting (e.g. drop kept-alive clients)."""
 
     def __enter__(self):
         return self.start()
@@ -1028,10 +1035,35 @@ class XrayEmulator:
     @property
     def url(self):
         if self._server is None:
-            raise RuntimeError("The emulator is not running")
+            raise RuntimeError("%s is not running" % type(self).__name__)
         host, port = self._server.server_address[:2]
-        scheme = "https" if self._ssl_context else "http"
-        return "%s://%s:%d" % (scheme, "[%s]" % host if ":" in host else host, port)
+        return "%s://%s:%d" % (self._scheme(), "[%s]" % host if ":" in host else host, port)
+
+
+class XrayEmulator(BackgroundServer):
+    """The emulator in a background thread: start(), url, stop(); also a context manager."""
+
+    thread_name = "xray-emulator"
+
+    def __init__(self, host="127.0.0.1", port=0, certfile=None, keyfile=None, client_ca=None,
+                 xray_version=DEFAULT_XRAY_VERSION, admin_tokens=None, reader_tokens=None, users=None, verbose=False):
+        if parse_version(xray_version) is None:
+            raise ValueError("xray_version must be a dotted version such as 3.140.0")
+        if client_ca and not certfile:
+            raise ValueError("client_ca needs certfile: client certificates only exist over TLS")
+        super(XrayEmulator, self).__init__(host, port)
+        self.state = EmulatorState(xray_version, Credentials(admin_tokens, reader_tokens, users))
+        self._ssl_context = make_ssl_context(certfile, keyfile, client_ca) if certfile else None
+        self._verbose = verbose
+
+    def _make_server(self):
+        return EmulatorHTTPServer(self._address, self.state, self._ssl_context, self._verbose)
+
+    def _scheme(self):
+        return "https" if self._ssl_context else "http"
+
+    def _after_close(self, server):
+        server.close_connections()
 
     @property
     def requests(self):
