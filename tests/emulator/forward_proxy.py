@@ -24,8 +24,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 
-# The emulator's module, beside this file: a script's own directory is on sys.path, and the
-# tests load the emulator (by path, as xray_emulator) before this module.
+# The emulator's module, beside this file: found because this folder is on sys.path (a script's
+# own folder always is; the tests put it there before importing either module).
 from xray_emulator import BackgroundServer, serve_until_signal
 
 # Headers that describe one hop only (RFC 9110 7.6.1); never passed on.
