@@ -9,15 +9,18 @@ Documented once in plugins/doc_fragments/connection.py; keep the two in step.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import os
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
-from ansible_collections.frogops.xray.plugins.module_utils._xray_client import (
+from ansible_collections.frogops.xray.plugins.module_utils._http_transport import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
-    XrayClient,
-    XrayError,
+    RequestsTransport,
+    tls_verify_setting,
 )
+from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayClient, XrayError, auth_header
 
 COLLECTION_VERSION = "0.1.0"
 
@@ -77,22 +80,32 @@ def check_connection_options(module):
         module.fail_json(msg="retry_backoff must be 0 or more seconds, got %s" % params["retry_backoff"], changed=False)
 
 
+def _check_files(params):
+    """requests raises a bare OSError (a traceback, not a message) for these once it uses them."""
+    for option in ("ca_path", "client_cert", "client_key"):
+        path = params[option]
+        if path and not (option == "ca_path" and not params["validate_certs"]) and not os.path.exists(path):
+            raise XrayError("%s: %s does not exist." % (option, path))
+
+
 def client_from_module(module):
     """An XrayClient for the module's connection options; fails the task on bad ones."""
     check_connection_options(module)
     params = module.params
     try:
+        _check_files(params)
+        cert = params["client_cert"]
+        transport = RequestsTransport(  # unit tests replace RequestsTransport with a scripted one
+            verify=tls_verify_setting(params["validate_certs"], params["ca_path"]),
+            cert=(cert, params["client_key"]) if cert and params["client_key"] else cert,
+            use_proxy=params["use_proxy"],
+        )
         return XrayClient(
             url=params["url"],
-            access_token=params["access_token"],
-            username=params["url_username"],
-            password=params["url_password"],
-            validate_certs=params["validate_certs"],
-            ca_path=params["ca_path"],
-            client_cert=params["client_cert"],
-            client_key=params["client_key"],
+            transport=transport,
+            auth=auth_header(params["access_token"], params["url_username"], params["url_password"]),
+            secrets=(params["access_token"], params["url_password"]),
             timeout=params["timeout"],
-            use_proxy=params["use_proxy"],
             retries=params["retries"],
             retry_backoff=params["retry_backoff"],
             warn=module.warn,

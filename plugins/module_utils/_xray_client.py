@@ -1,119 +1,155 @@
 # -*- coding: utf-8 -*-
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""HTTP client for the JFrog Xray REST API: one requests.Session per task.
+"""Client for the JFrog Xray REST API: what an answer means, and what to do about it.
 
 Private to this collection (leading underscore): no compatibility promise.
-Every failure leaves this module as one exception type, XrayError, whose
-message is written for the person running the playbook.
+
+Every answer is untrusted input. The policy lives here, in one place:
+- a read is retried (429, 502, 503, 504, no connection, no answer) at most
+  `retries` times, so a request makes at most 1 + retries attempts;
+- a write counts only on a documented success (2xx with an empty or JSON
+  object body), or when one re-read proves it took effect (write());
+- a write is sent again only when the earlier attempt certainly did not reach
+  Xray, or certainly ended and a re-read shows it did not take effect; after
+  a timeout or a 504 it may still be running, and is never sent again;
+- every failure leaves as XrayError, whose message is written for the person
+  running the playbook and has every secret masked in every encoding.
+The network is behind a transport (_http_transport) that tests replace.
 """
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import base64
 import email.utils
 import json
-import os
 import random
 import re
 import time
-import traceback
 
 from urllib.parse import quote, urlsplit, urlunsplit
 
-REQUESTS_IMPORT_ERROR = None
-try:
-    import requests
-    from requests.auth import AuthBase, HTTPBasicAuth
-    HAS_REQUESTS = True
-except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_IMPORT_ERROR = traceback.format_exc()
-    AuthBase = object
-    HTTPBasicAuth = None
+from ansible_collections.frogops.xray.plugins.module_utils import _http_transport
+from ansible_collections.frogops.xray.plugins.module_utils._redaction import Redactor
 
 API_ROOT = "/xray/api/v1"
+# Paths users paste after the platform's base URL, and what they mean: the same platform.
+_PLATFORM_SUFFIXES = (API_ROOT, "/xray", "/artifactory", "/ui")
 EXCERPT_LENGTH = 200
-# Statuses that say "try again later".
+# "Try again later": the server said so, or a gateway could not get an answer.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
-# Of those, the ones after which Xray certainly did not act on the request:
-# a 502 or 504 comes from a proxy that may have passed it on before giving up.
+# After these Xray certainly did not act on the request.
 NOT_APPLIED_STATUSES = frozenset((429, 503))
+# After these the request's processing ended; whether it took effect, a re-read tells.
+ENDED_STATUSES = frozenset((502,))
 # Longest single wait, whatever Retry-After or the backoff asks for.
 MAX_RETRY_WAIT = 30.0
 # Longest timeout accepted (the socket layer overflows not far above 2**33 seconds).
 MAX_TIMEOUT = 1000000
 _USERINFO_RE = re.compile(r"(?<=//)[^/@\s]+@")
 _TOKEN_RE = re.compile(r"[\x21-\x7e]+")
+_NOT_JSON = object()
 
 
 class XrayError(Exception):
-    """Any failure talking to Xray.
+    """Any failure talking to Xray. The message is for the person running the playbook.
 
     status: HTTP status, or None when no HTTP answer arrived.
-    error_text: the server's own error text, when it gave one.
-    maybe_applied: a write request may have reached Xray although no answer
-    came back (lost connection, 502/504 from a proxy, read timeout).
+    error_text: the server's own error text (masked), when it gave one.
+    xray_not_found: a 404 in the shape of Xray's own "not found" answer.
     """
 
-    def __init__(self, message, status=None, error_text=None, method=None, url=None,
-                 maybe_applied=False, api_missing=False):
+    def __init__(self, message, status=None, error_text=None, xray_not_found=False):
         super(XrayError, self).__init__(message)
         self.message = message
         self.status = status
         self.error_text = error_text
-        self.method = method
-        self.url = url
-        self.maybe_applied = maybe_applied
-        self.api_missing = api_missing
+        self.xray_not_found = xray_not_found
 
 
-class BearerAuth(AuthBase):
-    """Authorization: Bearer <token>.
+class Reply:
+    """An HTTP answer, understood as far as it can be.
 
-    An auth object (rather than a plain header) also stops requests from
-    replacing our credentials with ones from ~/.netrc.
+    data: the parsed JSON value when the body is JSON, else None.
+    is_json / is_empty: what the body is; excerpt: a short, masked view of it.
     """
 
-    def __init__(self, token):
-        self.token = token
-
-    def __call__(self, request):
-        request.headers["Authorization"] = "Bearer %s" % self.token
-        return request
-
-
-class XrayResponse:
-    """What the API answered: status, parsed JSON (or None) and a safe excerpt."""
-
-    def __init__(self, status, body, is_json, excerpt, headers):
+    def __init__(self, status, headers, data, is_json, is_empty, complete, excerpt):
         self.status = status
-        self.body = body
-        self.is_json = is_json
-        self.excerpt = excerpt
         self.headers = headers
-        self.maybe_applied = False
+        self.data = data
+        self.is_json = is_json
+        self.is_empty = is_empty
+        self.complete = complete
+        self.excerpt = excerpt
+
+    @property
+    def content_type(self):
+        return self.headers.get("content-type", "")
+
+    @property
+    def is_object(self):
+        return self.is_json and isinstance(self.data, dict)
+
+    @property
+    def documented_success(self):
+        """2xx with an empty or JSON object body: how Xray says a write was done."""
+        return 200 <= self.status < 300 and self.complete and (self.is_empty or self.is_object)
 
     @property
     def error_text(self):
-        """The server's error message in either documented shape, else None."""
-        body = self.body
-        if isinstance(body, dict):
-            if isinstance(body.get("error"), str):
-                return body["error"]
-            errors = body.get("errors")
-            if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-                message = errors[0].get("message")
-                if isinstance(message, str):
-                    return message
+        """The server's error text in Xray's ({"error"}) or Artifactory's ({"errors": [...]}) shape."""
+        if not self.is_object:
+            return None
+        if isinstance(self.data.get("error"), str):
+            return self.data["error"]
+        errors = self.data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            message = errors[0].get("message")
+            if isinstance(message, str):
+                return message
         return None
+
+    @property
+    def xray_not_found(self):
+        """A 404 in Xray's own shape, {"error": "..."}: not Artifactory's {"errors": [...]}, not a proxy's page."""
+        return self.status == 404 and self.is_object and isinstance(self.data.get("error"), str) \
+            and "errors" not in self.data
+
+
+def parse_json(text):
+    """The JSON value of text, or _NOT_JSON. Whatever the text: never raises.
+
+    NaN and Infinity are not JSON; deep nesting and numbers beyond what
+    Python converts are not understood rather than fatal.
+    """
+    def reject_constant(_name):
+        raise ValueError("not JSON")
+    try:
+        return json.loads(text, parse_constant=reject_constant)
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        return _NOT_JSON
+
+
+def decode_body(raw):
+    """Text of a body: its declared charset when Python knows it, else UTF-8; a BOM is dropped."""
+    charset = "utf-8-sig"
+    match = re.search(r"charset=[\"']?([\w.:-]+)", raw.headers.get("content-type", ""), re.IGNORECASE)
+    if match and match.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+        charset = match.group(1)
+    try:
+        return raw.body.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return raw.body.decode("utf-8-sig", errors="replace")
 
 
 def api_base_url(url):
     """Return the Xray API root for a JFrog Platform URL.
 
-    Accepts https://host, https://host/, https://host/xray and
-    https://host/xray/api/v1, so users can paste whichever they have.
+    Accepts https://host, https://host/xray, https://host/xray/api/v1,
+    https://host/artifactory and https://host/ui (with or without a trailing
+    slash), so users can paste whichever they have.
     """
     if not isinstance(url, str) or not url.strip():
         raise XrayError("url is required: the JFrog Platform base URL, for example https://acme.jfrog.io")
@@ -129,8 +165,8 @@ def api_base_url(url):
         # It would be echoed in every message and warning that names a URL.
         raise XrayError("url must not contain credentials; use access_token, or url_username and url_password.")
     path = parts.path.rstrip("/")
-    for suffix in (API_ROOT, "/xray"):
-        if path.endswith(suffix):
+    for suffix in _PLATFORM_SUFFIXES:
+        if path.lower().endswith(suffix):
             path = path[:-len(suffix)]
             break
     return urlunsplit((parts.scheme.lower(), parts.netloc, path + API_ROOT, "", ""))
@@ -149,34 +185,8 @@ def encode_segment(segment):
 
 
 def redact_userinfo(text):
-    """Hide user:password@ in URLs quoted by urllib3 (proxy URLs may carry them)."""
+    """Hide user:password@ in URLs (proxy URLs in error texts may carry them)."""
     return _USERINFO_RE.sub("***@", text)
-
-
-def _secret_forms(secret):
-    """A secret as a body may carry it: as is, and JSON-escaped (non-ASCII as \\uXXXX or not), longest first."""
-    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    return sorted(forms, key=len, reverse=True)
-
-
-def excerpt(text, secrets=()):
-    """A short, single-line, secret-free piece of a response body for messages.
-
-    Secrets are masked before and after whitespace is collapsed (a secret may hold
-    whitespace), in raw and JSON-escaped form (a JSON body without an "error" field
-    is shown as raw text).
-    """
-    text = text or ""
-    for attempt in range(2):
-        for secret in secrets:
-            if secret:
-                for form in _secret_forms(secret):
-                    text = text.replace(form, "********")
-        if attempt == 0:
-            text = " ".join(text.split())
-    if len(text) > EXCERPT_LENGTH:
-        text = text[:EXCERPT_LENGTH] + "..."
-    return text
 
 
 def retry_after_seconds(value):
@@ -188,42 +198,37 @@ def retry_after_seconds(value):
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when is None:
         return None
-    return max(0.0, when.timestamp() - time.time())
+    try:
+        return max(0.0, when.timestamp() - time.time())
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
-def tls_verify_setting(validate_certs, ca_path):
-    """The value given to requests' verify= on every call.
-
-    The task decides: validate_certs=false disables checks and ca_path names
-    the CA bundle, whatever REQUESTS_CA_BUNDLE says. Only with neither set do we
-    keep requests' default trust (REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE when set,
-    as execution environments do for the system store, else certifi). We pass
-    it on every call because requests otherwise lets the environment replace a
-    session-level verify.
-    """
-    if not validate_certs:
-        return False
-    if ca_path:
-        return ca_path
-    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+def auth_header(access_token=None, username=None, password=None):
+    """The Authorization header value: Bearer token, else HTTP basic in UTF-8, else None."""
+    if access_token:
+        # An HTTP header holds no more: anything else would fail deep in http.client (with a
+        # traceback, or a message that quotes the token).
+        if not _TOKEN_RE.fullmatch(access_token):
+            raise XrayError("access_token can only hold printable ASCII characters without spaces (a trailing "
+                            "newline from a file?); it was not sent.")
+        return "Bearer %s" % access_token
+    if username is not None:
+        pair = ("%s:%s" % (username, password or "")).encode("utf-8")
+        return "Basic %s" % base64.b64encode(pair).decode("ascii")
+    return None
 
 
 class XrayClient:
-    """Talks to one Xray over one requests.Session (one TCP/TLS connection, kept alive)."""
+    """Talks to one Xray through one transport, with the retry and write policy of this module."""
 
-    def __init__(self, url, access_token=None, username=None, password=None, validate_certs=True,
-                 ca_path=None, client_cert=None, client_key=None, timeout=30.0, use_proxy=True,
-                 retries=3, retry_backoff=1.0, warn=None, user_agent="frogops.xray"):
+    def __init__(self, url, transport, auth=None, secrets=(), timeout=30.0, retries=3, retry_backoff=1.0,
+                 warn=None, user_agent="frogops.xray", sleep=time.sleep):
         self.base_url = api_base_url(url)
-        # requests raises a bare OSError (a traceback, not a message) for these once it uses them.
-        for option, path in (("ca_path", ca_path if validate_certs else None), ("client_cert", client_cert),
-                             ("client_key", client_key)):
-            if path and not os.path.exists(path):
-                raise XrayError("%s: %s does not exist." % (option, path))
         # NaN, infinity or more than the socket layer takes would end in a traceback at the first request.
         if not 0 < timeout <= MAX_TIMEOUT:
             raise XrayError("timeout must be a number of seconds above 0 and at most %d, got %s" % (
@@ -231,110 +236,160 @@ class XrayClient:
         self.timeout = timeout
         self.retries = max(0, int(retries))
         self.retry_backoff = max(0.0, float(retry_backoff))
-        self.warn = warn or (lambda message: None)
-        self._secrets = tuple(s for s in (access_token, password) if s)
-        self._verify = tls_verify_setting(validate_certs, ca_path)
-        self._session = requests.Session()
-        # use_proxy=false: ignore HTTP(S)_PROXY/NO_PROXY (and .netrc) from the environment.
-        self._session.trust_env = bool(use_proxy)
-        self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
-        if access_token:
-            # An HTTP header holds no more: anything else would fail deep in http.client (with a
-            # traceback, or a message that quotes the token).
-            if not _TOKEN_RE.fullmatch(access_token):
-                raise XrayError("access_token can only hold printable ASCII characters without spaces (a trailing "
-                                "newline from a file?); it was not sent.")
-            self._session.auth = BearerAuth(access_token)
-        elif username is not None:
-            # As UTF-8 bytes: requests would encode text as Latin-1, and fail on any other character.
-            self._session.auth = HTTPBasicAuth(username.encode("utf-8"), (password or "").encode("utf-8"))
-        if client_cert:
-            self._session.cert = (client_cert, client_key) if client_key else client_cert
+        self.redact = Redactor(tuple(secrets) + ((auth.split(" ", 1)[1],) if auth else ()))
+        self._warn = warn or (lambda message: None)
+        self._transport = transport
+        self._sleep = sleep
+        self._headers = {"Accept": "application/json", "User-Agent": user_agent}
+        if auth:
+            self._headers["Authorization"] = auth
 
     def add_secret(self, value):
         """Register another value (e.g. the Jira password) to keep out of messages."""
-        if value:
-            self._secrets = self._secrets + (value,)
+        self.redact.add(value)
 
-    def url_for(self, *segments):
+    def warn(self, message):
+        self._warn(self.redact(message))
+
+    def error(self, message, **kwargs):
+        """An XrayError whose message is masked."""
+        return XrayError(self.redact(message), **kwargs)
+
+    def url_for(self, segments, query=None):
         """API URL for path segments; each segment is percent-encoded on its own."""
-        return self.base_url + "/" + "/".join(encode_segment(str(s)) for s in segments)
-
-    def close(self):
-        self._session.close()
-
-    # -- requests ---------------------------------------------------------
-
-    def request(self, method, segments, query=None, body=None, ok_statuses=(200,)):
-        """Send one API request with retries; return an XrayResponse.
-
-        Statuses in ok_statuses are returned to the caller, which knows what a
-        404 means for its endpoint. Anything else raises XrayError.
-        """
-        url = self.url_for(*segments)
+        url = self.base_url + "/" + "/".join(encode_segment(str(s)) for s in segments)
         if query:
             url += "?" + "&".join("%s=%s" % (quote(k, safe=""), quote(str(v), safe="")) for k, v in query.items())
-        maybe_applied = False
+        return url
+
+    def close(self):
+        self._transport.close()
+
+    # -- reads ------------------------------------------------------------
+
+    def get(self, segments, query=None, accept=(200,)):
+        """GET with retries; a Reply whose status is in accept, else XrayError.
+
+        A 200 must be a JSON object: anything else (an SSO page, a WAF's
+        answer) is not understood and fails here, so callers never see it.
+        """
+        url = self.url_for(segments, query)
         attempt = 0
         while True:
             attempt += 1
             try:
-                response = self._send(method, url, body)
-            except requests.exceptions.RequestException as exc:
-                reached = not _certainly_not_sent(exc)
-                maybe_applied = maybe_applied or (reached and method != "GET")
-                error = self._transport_error(method, url, exc, maybe_applied)
-                if not _transient(exc) or not self._may_retry(method, attempt, reached):
-                    raise error
-                self._pause(attempt, method, url, error.message, None)
+                reply = self._attempt("GET", url, None)
+            except _http_transport.TransportFailure as failure:
+                if failure.kind in (_http_transport.TLS, _http_transport.INVALID) or attempt > self.retries:
+                    raise self._failure_error("GET", url, failure)
+                self._pause(attempt, "GET", url, self._failure_reason(failure), None)
                 continue
-            result = self._to_response(response)
-            if result.status in ok_statuses:
-                result.maybe_applied = maybe_applied
-                return result
-            if result.status in RETRY_STATUSES:
-                reached = result.status not in NOT_APPLIED_STATUSES
-                maybe_applied = maybe_applied or (reached and method != "GET")
-                if self._may_retry(method, attempt, reached):
-                    self._pause(attempt, method, url, "HTTP %d" % result.status, result.headers.get("Retry-After"))
-                    continue
-            raise self._status_error(method, url, result, maybe_applied)
+            if reply.status in RETRY_STATUSES and attempt <= self.retries:
+                self._pause(attempt, "GET", url, "HTTP %d" % reply.status, reply.headers.get("retry-after"))
+                continue
+            if reply.status in accept and (reply.status != 200 or (reply.complete and reply.is_object)):
+                return reply
+            raise self._status_error("GET", url, reply)
 
-    def _send(self, method, url, body):
-        request = requests.Request(method, url, json=body if body is not None else None)
-        prepared = self._session.prepare_request(request)
-        # requests re-quotes URLs and turns %2E back into "." (then ".." is
-        # collapsed); our URL is already fully encoded, so send it verbatim.
-        prepared.url = url
-        settings = self._session.merge_environment_settings(url, {}, False, self._verify, None)
-        settings["verify"] = self._verify
-        return self._session.send(prepared, timeout=self.timeout, allow_redirects=False, **settings)
+    # -- writes -----------------------------------------------------------
 
-    def _to_response(self, response):
-        content_type = response.headers.get("Content-Type", "")
-        if "charset" not in content_type.lower():
-            # requests would read text/* without a charset as Latin-1: UTF-8 bodies (JSON always is one)
-            # would come out garbled, and secrets in them would escape masking.
-            response.encoding = "utf-8"
-        text = response.text
-        body = None
-        is_json = False
-        if "json" in content_type.lower() and text.strip():
+    def write(self, method, segments, body, took_effect, pending_hint=""):
+        """Send a write (POST, PUT, DELETE) under the write contract; return "answered" or "re-read".
+
+        took_effect() re-reads and returns True (the write is in effect), False
+        (it is not) or None (a re-read cannot tell). It is called at most once
+        per unclear outcome. "re-read" means the answer was not understood or
+        lost but the re-read proved the write; a warning says so. Anything
+        else raises XrayError: the write did not happen, or may not have.
+        pending_hint is added when the write may still be running in Xray.
+        """
+        url = self.url_for(segments)
+        attempt = 0
+        resent_after_end = False
+        while True:
+            attempt += 1
             try:
-                body = json.loads(text)
-                is_json = True
-            except ValueError:
-                is_json = False
-        return XrayResponse(response.status_code, body, is_json, excerpt(text, self._secrets), response.headers)
+                reply = self._attempt(method, url, body)
+            except _http_transport.TransportFailure as failure:
+                reply = None
+                error = self._failure_error(method, url, failure)
+                if not failure.sent:
+                    if failure.kind in (_http_transport.TLS, _http_transport.INVALID) or attempt > self.retries:
+                        raise error
+                    self._pause(attempt, method, url, self._failure_reason(failure), None)
+                    continue
+                outcome = "ended" if failure.kind == _http_transport.DROPPED else "pending"
+            else:
+                if reply.documented_success:
+                    return "answered"
+                if reply.status in NOT_APPLIED_STATUSES:
+                    if attempt > self.retries:
+                        raise self._status_error(method, url, reply)
+                    self._pause(attempt, method, url, "HTTP %d" % reply.status, reply.headers.get("retry-after"))
+                    continue
+                error = self._status_error(method, url, reply)
+                if 200 <= reply.status < 400:
+                    outcome = "unclear"
+                elif reply.status in ENDED_STATUSES:
+                    outcome = "ended"
+                elif reply.status == 504:
+                    outcome = "pending"
+                else:
+                    raise error  # Xray's (or a gateway's) own word that it did not do it
 
-    def _may_retry(self, method, attempt, reached):
-        if attempt > self.retries:
-            return False
-        if method != "POST":
-            return True
-        # A create is repeated only when Xray certainly did not act on it:
-        # no connection was made, or the server said "too many requests".
-        return not reached
+            verdict = self._reread(error, took_effect)
+            if verdict:
+                self.warn("%s Reading the integration back shows that the %s took effect." % (
+                    error.message, method))
+                return "re-read"
+            if outcome == "ended" and verdict is False and not resent_after_end and attempt <= self.retries:
+                resent_after_end = True
+                self.warn("%s Reading back shows that it did not take effect: sending it once more." % error.message)
+                continue
+            raise self._unconfirmed(error, method, outcome, verdict, pending_hint)
+
+    def _reread(self, error, took_effect):
+        try:
+            return took_effect()
+        except XrayError as reread_error:
+            raise self.error("%s Reading back to learn whether it took effect failed too: %s Run the task again: "
+                             "it reads first, so it converges either way." % (error.message, reread_error.message),
+                             status=error.status)
+
+    def _unconfirmed(self, error, method, outcome, verdict, pending_hint):
+        if verdict is None:
+            what = "Whether it took effect cannot be read back (Xray never returns the password)."
+        else:
+            what = "Reading back shows that it has not taken effect%s." % (" (yet)" if outcome == "pending" else "")
+        message = "%s %s" % (error.message, what)
+        if outcome == "pending":
+            message += (" It was not sent again: Xray may still be working on it. %s Run the task again later: it "
+                        "reads first, so it converges." % pending_hint).replace("  ", " ")
+        elif outcome == "ended":
+            message += " Nothing was changed; run the task again."
+        return self.error(message, status=error.status, error_text=error.error_text)
+
+    # -- one attempt ------------------------------------------------------
+
+    def _attempt(self, method, url, body):
+        headers = dict(self._headers)
+        data = None
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            data = json.dumps(body).encode("utf-8")
+        raw = self._transport.send(method, url, headers, data, self.timeout)
+        return self._understand(raw)
+
+    def _understand(self, raw):
+        text = decode_body(raw)
+        content_type = raw.headers.get("content-type", "").lower()
+        data = _NOT_JSON
+        # JSON only where the server says so (or says nothing, or plain text): an HTML page is never data.
+        if text.strip() and ("json" in content_type or content_type.split(";")[0].strip() in ("", "text/plain")):
+            data = parse_json(text)
+        is_json = data is not _NOT_JSON
+        return Reply(raw.status, raw.headers, data if is_json else None, is_json, not text.strip(),
+                     raw.complete, self.redact.excerpt(text, EXCERPT_LENGTH))
 
     def _pause(self, attempt, method, url, reason, retry_after):
         backoff = self.retry_backoff * (2 ** (attempt - 1))
@@ -345,80 +400,80 @@ class XrayClient:
         wait = min(wait, MAX_RETRY_WAIT)
         self.warn("Retrying %s %s after %s (retry %d of %d, waiting %.1fs)" % (
             method, url, reason, attempt, self.retries, wait))
-        time.sleep(wait)
+        self._sleep(wait)
 
-    # -- errors -------------------------------------------------------------
+    # -- messages ---------------------------------------------------------
 
-    def _transport_error(self, method, url, exc, maybe_applied):
-        detail = excerpt(redact_userinfo(_exception_detail(exc)), self._secrets)
-        if isinstance(exc, requests.exceptions.SSLError) and "certificate verify failed" not in detail.lower():
+    def _failure_reason(self, failure):
+        return {_http_transport.TIMEOUT: "no complete answer within %s seconds" % self.timeout,
+                _http_transport.DROPPED: "a lost connection"}.get(failure.kind, "a connection failure")
+
+    def _failure_error(self, method, url, failure):
+        detail = self.redact.excerpt(redact_userinfo(failure.detail), EXCERPT_LENGTH)
+        kind = failure.kind
+        if kind == _http_transport.TLS and "certificate verify failed" in detail.lower():
+            message = ("TLS error talking to %s: %s. The server's certificate could not be verified: set ca_path to "
+                       "the CA bundle that signed it (or validate_certs=false, only for testing)." % (url, detail))
+        elif kind == _http_transport.TLS:
             # Not the server's certificate: the handshake itself failed (no or wrong client certificate, a key
             # that does not match it, not TLS on that port).
             message = ("TLS error talking to %s: %s. The TLS handshake failed: if the server requires a client "
                        "certificate (mutual TLS), set client_cert (and client_key) to one it trusts; check that url "
                        "names an HTTPS port." % (url, detail))
-        elif isinstance(exc, requests.exceptions.SSLError):
-            message = ("TLS error talking to %s: %s. The server's certificate could not be verified: set ca_path to "
-                       "the CA bundle that signed it (or validate_certs=false, only for testing)." % (url, detail))
-        elif isinstance(exc, requests.exceptions.ProxyError):
+        elif kind == _http_transport.PROXY:
             message = "Proxy error on %s %s: %s. Check HTTPS_PROXY/NO_PROXY or set use_proxy=false." % (method, url, detail)
-        elif isinstance(exc, requests.exceptions.Timeout):
-            message = "%s %s timed out after %s seconds (timeout option): %s" % (method, url, self.timeout, detail)
-        elif isinstance(exc, requests.exceptions.ConnectionError):
+        elif kind == _http_transport.CONNECT:
             message = "Could not connect to %s (%s %s): %s" % (self.base_url, method, url, detail)
+        elif kind == _http_transport.TIMEOUT:
+            message = ("No complete answer to %s %s came within %s seconds (the timeout option)." % (
+                method, url, self.timeout))
+        elif kind == _http_transport.DROPPED:
+            message = "The connection was lost before a complete answer to %s %s arrived: %s." % (method, url, detail)
         else:
-            message = "Request %s %s failed: %s" % (method, url, detail)
-        if maybe_applied:
-            message += " The request may have reached Xray; its outcome is unknown."
-        return XrayError(message, method=method, url=url, maybe_applied=maybe_applied)
+            message = "Request %s %s could not be made: %s" % (method, url, detail)
+        return self.error(message)
 
-    def _status_error(self, method, url, result, maybe_applied):
-        server_text = result.error_text
-        shown = excerpt(server_text, self._secrets) if server_text is not None else result.excerpt
-        status = result.status
+    def _status_error(self, method, url, reply):
+        server_text = reply.error_text
+        shown = self.redact.excerpt(server_text, EXCERPT_LENGTH) if server_text is not None else reply.excerpt
+        status = reply.status
         if status == 401:
             message = ("Authentication to JFrog failed (HTTP 401 on %s %s): %s. Check access_token, or "
                        "url_username and url_password." % (method, url, shown or "no details"))
         elif status == 403:
             message = ("Xray admin permission is required (HTTP 403 on %s %s): %s. Use an access token or "
                        "user with the Xray admin role." % (method, url, shown or "no details"))
-        elif status == 404 and not result.is_json:
-            message = "HTTP 404 on %s %s, not an answer of the Xray API: %s" % (method, url, shown or "empty body")
+        elif status < 400 or (server_text is None and not reply.xray_not_found):
+            message = self._not_understood(method, url, reply)
         else:
             message = "Xray answered HTTP %d on %s %s: %s" % (status, method, url, shown or "empty body")
-        return XrayError(message, status=status, error_text=shown if server_text is not None else None,
-                         method=method, url=url, maybe_applied=maybe_applied,
-                         api_missing=status == 404 and not result.is_json)
+        return self.error(message, status=status, error_text=shown if server_text is not None else None,
+                          xray_not_found=reply.xray_not_found)
 
-
-def _exception_detail(exc):
-    """The cause of a requests exception without urllib3's "XConnectionPool(...): Max retries exceeded
-    with url: ... (Caused by ...)" wrapping, which repeats the URL and pushes the cause out of the excerpt."""
-    reason = getattr(exc.args[0], "reason", None) if exc.args else None
-    return str(reason) if reason is not None else str(exc)
-
-
-def _transient(exc):
-    """Worth asking again: the connection failed or timed out. Not a certificate
-    problem, nor a URL or header that will be just as wrong the next time."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return False
-    return isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
-                            requests.exceptions.ChunkedEncodingError))
-
-
-def _certainly_not_sent(exc):
-    """True when the request never reached the server: no connection was made.
-
-    ConnectTimeout and a refused/unresolvable connection happen before any
-    byte of the request is written. Everything else (read timeouts, resets,
-    dropped connections) may come after Xray acted on it.
-    """
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, (requests.exceptions.SSLError, requests.exceptions.ProxyError)):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        reason = repr(exc.args[0]) if exc.args else ""
-        return "NewConnectionError" in reason or "NameResolutionError" in reason
-    return False
+    def _not_understood(self, method, url, reply):
+        """What came back, for an answer that is not the API's, and what it probably is."""
+        content_type = self.redact.excerpt(reply.content_type, 60) or "no content type"
+        what = "HTTP %d (%s)" % (reply.status, content_type)
+        if 300 <= reply.status < 400:
+            location = reply.headers.get("location", "")
+            shown = self.redact.excerpt(redact_userinfo(location), EXCERPT_LENGTH)
+            target = urlsplit(location) if location else None
+            if target and target.scheme == "https" and url.startswith("http://") and \
+                    target.netloc.lower() == urlsplit(url).netloc.lower():
+                guess = "an http-to-https redirect: use https:// in url"
+            elif target and re.search(r"log.?in|sso|saml|auth|oidc", location, re.IGNORECASE):
+                guess = "a redirect to a login page (SSO): the request did not reach Xray"
+            else:
+                guess = "a redirect: url probably does not point at the JFrog Platform itself"
+            return "Unexpected answer to %s %s: %s redirecting to %s, probably %s." % (
+                method, url, what, shown or "nowhere (no Location)", guess)
+        if "html" in reply.content_type.lower() or reply.excerpt.lstrip().startswith("<"):
+            guess = "a proxy, WAF or SSO page, not Xray"
+        elif not reply.complete:
+            guess = "an answer cut short"
+        elif reply.status == 404:
+            guess = "not Xray's answer: url probably does not point at the JFrog Platform"
+        else:
+            guess = "not the documented JSON"
+        return "Unexpected answer to %s %s: %s: %s; probably %s." % (
+            method, url, what, reply.excerpt or "empty body", guess)

@@ -237,7 +237,7 @@ OPTIONS = dict(
 
 
 class Plan:
-    """The decision of one run: which write (if any), its body, and before/after fields."""
+    """The decision of one run: which write (if any), its body, and the fields before and after."""
 
     def __init__(self, action, before, after, payload=None, password_sent=False, changed_names=()):
         self.action = action  # None, "create", "update" or "delete"
@@ -245,7 +245,7 @@ class Plan:
         self.after = after
         self.payload = payload
         self.password_sent = password_sent
-        self.changed_names = changed_names
+        self.changed_names = list(changed_names)
 
 
 def check_input(module):
@@ -263,25 +263,34 @@ def check_input(module):
 
 def plan_present(module, current):
     params = module.params
-    if params["auth_type"] not in (None, "basic") and (current is None or current.get("auth_type") != params["auth_type"]):
-        module.fail_json(msg="auth_type %s cannot be written through the Xray API, only basic; set it up in the Xray UI."
-                         % params["auth_type"], changed=False)
+    name = params["connection_name"]
     if current is None:
+        if params["auth_type"] not in (None, "basic"):
+            module.fail_json(msg="auth_type %s cannot be written through the Xray API, only basic; create the "
+                             "integration in the Xray UI." % params["auth_type"], changed=False)
         missing = jira.missing_for_create(params)
         if missing:
-            module.fail_json(msg="Integration %r does not exist; to create it, set %s." % (
-                params["connection_name"], ", ".join(missing)), changed=False)
+            module.fail_json(msg="Integration %r does not exist; to create it, set %s." % (name, ", ".join(missing)),
+                             changed=False)
         payload = jira.create_payload(params)
-        return Plan("create", {}, jira.without_password(payload, False), payload, password_sent=True)
-    changes = jira.changed_fields(current, jira.desired_fields(params))
+        return Plan("create", {}, jira.public_fields(payload), payload, password_sent=True)
+    changes, unknown = jira.compare(current, jira.desired_fields(params))
+    if unknown:
+        module.warn("Xray did not report %s of integration %r (missing or null), so the task's value was neither "
+                    "compared nor sent." % (", ".join(unknown), current["connection_name"]))
     send_password = params["password"] is not None and params["update_password"] == "always"
-    if changes.get("auth_type") == "basic" and not send_password:
-        module.fail_json(msg="Integration %r uses %s; switching it to basic needs password with "
-                         "update_password=always." % (params["connection_name"], current.get("auth_type")), changed=False)
+    if changes.get("auth_type", "basic") != "basic":
+        module.fail_json(msg="Integration %r uses auth_type %s; the Xray API can only write basic, so switching it to "
+                         "%s must be done in the Xray UI." % (name, current["auth_type"], changes["auth_type"]),
+                         changed=False)
+    if "auth_type" in changes and not send_password:
+        module.fail_json(msg="Integration %r uses auth_type %s; switching it to basic needs password with "
+                         "update_password=always." % (name, current["auth_type"]), changed=False)
     after = dict(current, **changes)
     if not changes and not send_password:
         return Plan(None, current, after)
-    payload = dict(changes, connection_name=params["connection_name"])
+    # The body names the integration as Xray spells it: the name is the identity, never a change.
+    payload = dict(changes, connection_name=current["connection_name"])
     if send_password:
         payload["password"] = params["password"]
     return Plan("update", current, after, payload, send_password, sorted(changes))
@@ -294,21 +303,28 @@ def plan_absent(current):
 
 
 def apply(client, plan, name):
+    """Send the plan's write; returns once it is proven done, else raises XrayError."""
     if plan.action == "create":
-        jira.create_integration(client, plan.payload, lambda: jira.read_integration(client, name))
+        jira.create_integration(client, name, plan.payload)
     elif plan.action == "update":
-        jira.update_integration(client, name, plan.payload)
-    elif plan.action == "delete":
+        jira.update_integration(client, name, plan.payload, dict(
+            (field, plan.payload[field]) for field in plan.changed_names))
+    else:
         jira.delete_integration(client, name)
 
 
-def describe(plan, name):
+# Past participles for msg; check mode says "would be ...".
+DONE = {"create": "created", "update": "updated", "delete": "deleted"}
+
+
+def describe(plan, name, check_mode):
     if plan.action is None:
         return "Integration %r is %s; nothing to do." % (name, "absent" if not plan.before else "as desired")
+    verb = ("would be " if check_mode else "") + DONE[plan.action]
     if plan.action == "update":
-        what = ", ".join(plan.changed_names + (["password"] if plan.password_sent else []))
-        return "Integration %r updated (%s)." % (name, what)
-    return "Integration %r %sd." % (name, plan.action)
+        return "Integration %r %s (%s)." % (name, verb, ", ".join(
+            plan.changed_names + (["password"] if plan.password_sent else [])))
+    return "Integration %r %s." % (name, verb)
 
 
 def main():
@@ -322,11 +338,13 @@ def main():
     try:
         current = jira.read_integration(client, name)
         plan = plan_present(module, current) if module.params["state"] == "present" else plan_absent(current)
-        result.update(changed=plan.action is not None, integration=jira.without_password(plan.after, False),
-                      msg=describe(plan, name))
+        # Reported under the name Xray spells it with.
+        reported_name = plan.before.get("connection_name", name)
+        result.update(changed=plan.action is not None, integration=jira.public_fields(plan.after),
+                      msg=describe(plan, reported_name, module.check_mode))
         if module._diff:
-            result["diff"] = dict(before=jira.without_password(plan.before, False),
-                                  after=jira.without_password(plan.after, plan.password_sent))
+            after = jira.fields_with_password_placeholder(plan.after) if plan.password_sent else jira.public_fields(plan.after)
+            result["diff"] = dict(before=jira.public_fields(plan.before), after=after)
         if module.check_mode or plan.action is None:
             module.exit_json(**result)
         apply(client, plan, name)
@@ -334,8 +352,9 @@ def main():
         if module.params["verify_health"] and plan.action in ("create", "update"):
             result["status"] = jira.read_status(client, name)
             if result["status"]["status"] != jira.HEALTHY:
-                result["msg"] = "Integration %r was %sd, but Xray reports %s: %s" % (
-                    name, plan.action, result["status"]["status"], result["status"]["reason"])
+                result["msg"] = "Integration %r was %s, but Xray reports %s: %s" % (
+                    reported_name, DONE[plan.action], result["status"]["status"],
+                    result["status"]["reason"] or "no reason given")
                 module.fail_json(**result)
     except XrayError as error:
         # A write that failed is no change; one that succeeded before a later failure is.

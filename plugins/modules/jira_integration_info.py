@@ -164,7 +164,7 @@ def main():
     try:
         current = jira.read_integration(client, name)
         if current is not None:
-            result.update(exists=True, integration=jira.without_password(current, False))
+            result.update(exists=True, integration=jira.public_fields(current))
             if module.params["include_status"]:
                 result["status"] = jira.read_status(client, name)
     except XrayError as error:

@@ -8,11 +8,14 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.frogops.xray.plugins.module_utils import _xray_client as xc
+from ansible_collections.frogops.xray.plugins.module_utils._http_transport import tls_verify_setting
+from ansible_collections.frogops.xray.plugins.module_utils._redaction import Redactor
 
 
 @pytest.mark.parametrize("url", [
     "https://acme.jfrog.io", "https://acme.jfrog.io/", "https://acme.jfrog.io/xray", "https://acme.jfrog.io/xray/",
-    "HTTPS://acme.jfrog.io/xray/api/v1", " https://acme.jfrog.io ",
+    "HTTPS://acme.jfrog.io/xray/api/v1", " https://acme.jfrog.io ", "https://acme.jfrog.io/artifactory",
+    "https://acme.jfrog.io/artifactory/", "https://acme.jfrog.io/ui/", "https://acme.jfrog.io/Artifactory",
 ])
 def test_api_base_url_accepts_the_usual_spellings(url):
     assert xc.api_base_url(url) == "https://acme.jfrog.io/xray/api/v1"
@@ -44,12 +47,12 @@ def test_encode_segment_keeps_a_name_one_segment(name, encoded):
 
 def test_tls_setting_follows_the_task_not_the_environment(monkeypatch):
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/env/bundle.pem")
-    assert xc.tls_verify_setting(False, "/task/ca.pem") is False
-    assert xc.tls_verify_setting(True, "/task/ca.pem") == "/task/ca.pem"
-    assert xc.tls_verify_setting(True, None) == "/env/bundle.pem"
+    assert tls_verify_setting(False, "/task/ca.pem") is False
+    assert tls_verify_setting(True, "/task/ca.pem") == "/task/ca.pem"
+    assert tls_verify_setting(True, None) == "/env/bundle.pem"
     monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
-    assert xc.tls_verify_setting(True, None) is True
+    assert tls_verify_setting(True, None) is True
 
 
 def test_retry_after_seconds():
@@ -61,7 +64,7 @@ def test_retry_after_seconds():
 
 def test_excerpt_is_short_single_line_and_secret_free():
     text = "<html>\n  <body>the password is hunter2</body>\n</html>" + "x" * 500
-    shown = xc.excerpt(text, ("hunter2",))
+    shown = Redactor(("hunter2",)).excerpt(text, xc.EXCERPT_LENGTH)
     assert "hunter2" not in shown
     assert "\n" not in shown
     assert len(shown) <= xc.EXCERPT_LENGTH + 3

@@ -245,7 +245,7 @@ def test_no_secret_in_any_result(run, xray):
 def test_oauth_cannot_be_written(run, xray):
     xray.seed(STORED)
     result = run(auth_type="oauth2")
-    assert result.failed and "auth_type oauth2 cannot be written through the Xray API" in result["msg"]
+    assert result.failed and "the Xray API can only write basic, so switching it to oauth2" in result["msg"]
     assert [c[0] for c in calls(xray)] == ["GET"]
 
 
@@ -277,8 +277,19 @@ def test_details_with_an_unparsable_url_are_understood(run, xray):
     assert calls(xray)[1] == ("PUT", ITEM, {"connection_name": "jira-1", "jira_server_url": "https://acme.atlassian.net"})
 
 
-def test_plain_404_on_a_new_enough_xray_blames_the_path_not_the_version(run, xray):
+def test_a_404_not_in_xrays_shape_counts_as_absent_once_the_version_endpoint_confirms_xray(run, xray):
     xray.add_fault(method="GET", path_regex="/details$", status=404, content_type="text/plain", body="404 page not found")
     result = run(**SPEC)
-    assert result.failed
-    assert "although Xray 3.140.0 has it" in result["msg"]
+    assert result["changed"] is True
+    assert [c[:2] for c in calls(xray)] == [("GET", DETAILS), ("GET", "/xray/api/v1/system/version"), ("POST", COLLECTION)]
+
+
+def test_artifactorys_404_is_not_xrays_word(run, xray):
+    xray.add_fault(method="GET", path_regex="/details$", status=404,
+                   body='{"errors": [{"status": 404, "message": "Not Found"}]}')
+    xray.add_fault(method="GET", path_regex="/version$", status=404,
+                   body='{"errors": [{"status": 404, "message": "Not Found"}]}')
+    result = run(state="absent")
+    assert result.failed and result["changed"] is False
+    assert "no Xray version could be read there" in result["msg"]
+    assert [c[0] for c in calls(xray)] == ["GET", "GET"]

@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The transport: sends one prepared request and returns what came back, nothing more.
+
+Private to this collection (leading underscore): no compatibility promise.
+
+This is the seam between the client's policy (_xray_client: statuses, retries,
+the write contract, messages) and the network. A transport has one method,
+``send(method, url, headers, body, timeout) -> RawAnswer``, and raises
+TransportFailure when no complete answer came. Unit tests replace it with a
+scripted one; RequestsTransport is the real one.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import os
+import threading
+import traceback
+
+REQUESTS_IMPORT_ERROR = None
+try:
+    import requests
+    import urllib3
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+# Xray's answers are a few hundred bytes; anything this large is not one of them.
+MAX_BODY = 1024 * 1024
+_CHUNK = 64 * 1024
+# Extra time for the worker to report a connect timeout of its own before the deadline counts.
+_DEADLINE_GRACE = 0.25
+
+# Kinds of TransportFailure, by what they say about the request.
+CONNECT = "connect"   # no connection was made: the request certainly did not reach the server
+TLS = "tls"           # the TLS handshake failed: not sent, and the same next time
+PROXY = "proxy"       # the proxy refused or failed the tunnel: not sent
+INVALID = "invalid"   # the request could not be made (bad URL, header, certificate file): not sent
+DROPPED = "dropped"   # sent, then the connection closed with no answer: processing ended
+TIMEOUT = "timeout"   # sent, and no complete answer within the deadline: may still be running
+NOT_SENT = frozenset((CONNECT, TLS, PROXY, INVALID))
+
+
+class TransportFailure(Exception):
+    """No complete HTTP answer: kind (above) and a human-readable detail."""
+
+    def __init__(self, kind, detail):
+        super(TransportFailure, self).__init__("%s: %s" % (kind, detail))
+        self.kind = kind
+        self.detail = detail
+
+    @property
+    def sent(self):
+        """Whether the request may have reached the server."""
+        return self.kind not in NOT_SENT
+
+
+class RawAnswer:
+    """An HTTP answer as received: status, headers (a dict with lower-case names), body bytes.
+
+    complete is False when the body was cut short (connection lost, too large);
+    problem says why.
+    """
+
+    def __init__(self, status, headers=None, body=b"", complete=True, problem=None):
+        self.status = status
+        self.headers = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+        self.body = body
+        self.complete = complete
+        self.problem = problem
+
+
+def tls_verify_setting(validate_certs, ca_path):
+    """The value given to requests' verify= on every call.
+
+    The task decides: validate_certs=false disables checks and ca_path names
+    the CA bundle, whatever REQUESTS_CA_BUNDLE says. Only with neither set do we
+    keep requests' default trust (REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE when set,
+    as execution environments do for the system store, else certifi). We pass
+    it on every call because requests otherwise lets the environment replace a
+    session-level verify.
+    """
+    if not validate_certs:
+        return False
+    if ca_path:
+        return ca_path
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+
+
+class RequestsTransport:
+    """Sends over one requests.Session (one kept-alive connection), with a deadline per request.
+
+    requests' timeout bounds each socket operation, so a server that trickles a
+    byte at a time never trips it. The request therefore runs in a worker
+    thread and the caller waits at most `timeout` for the whole of it (connect,
+    headers, body); a worker still busy then is abandoned with its connection.
+    """
+
+    def __init__(self, verify=True, cert=None, use_proxy=True, max_body=MAX_BODY):
+        self._verify = verify
+        self._cert = cert
+        self._use_proxy = use_proxy
+        self._max_body = max_body
+        self._session = self._new_session()
+
+    def _new_session(self):
+        session = requests.Session()
+        # use_proxy=false: ignore HTTP(S)_PROXY/NO_PROXY from the environment.
+        session.trust_env = bool(self._use_proxy)
+        return session
+
+    def close(self):
+        self._session.close()
+
+    def send(self, method, url, headers, body, timeout):
+        outcome = {}
+        session = self._session
+
+        def work():
+            try:
+                outcome["answer"] = self._exchange(session, method, url, headers, body, timeout)
+            except TransportFailure as failure:
+                outcome["failure"] = failure
+            except Exception as exc:  # pylint: disable=broad-except  # anything else: no traceback for the user
+                outcome["failure"] = TransportFailure(INVALID, "%s: %s" % (type(exc).__name__, exc))
+
+        worker = threading.Thread(target=work, name="frogops-xray-request")
+        worker.daemon = True
+        worker.start()
+        worker.join(timeout + _DEADLINE_GRACE)
+        if worker.is_alive():
+            # The abandoned worker keeps its connection; later requests get a fresh one.
+            self._session = self._new_session()
+            raise TransportFailure(TIMEOUT, "no complete answer within %s seconds" % timeout)
+        if "failure" in outcome:
+            raise outcome["failure"]
+        return outcome["answer"]
+
+    def _exchange(self, session, method, url, headers, body, timeout):
+        # A plain Request().prepare(), not session.prepare_request(): no credentials from ~/.netrc.
+        prepared = requests.Request(method, url, headers=headers, data=body).prepare()
+        # requests re-quotes URLs and turns %2E back into "." (then ".." is
+        # collapsed); our URL is already fully encoded, so send it verbatim.
+        prepared.url = url
+        settings = session.merge_environment_settings(url, {}, True, self._verify, self._cert)
+        settings["verify"] = self._verify  # the task's TLS choice beats REQUESTS_CA_BUNDLE
+        try:
+            response = session.send(prepared, timeout=(timeout, timeout), allow_redirects=False, **settings)
+        except requests.exceptions.RequestException as exc:
+            raise _classify(exc)
+        return self._read(response)
+
+    def _read(self, response):
+        chunks = []
+        size = 0
+        problem = None
+        try:
+            for chunk in response.iter_content(_CHUNK):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > self._max_body:
+                    problem = "the body is larger than %d bytes" % self._max_body
+                    break
+        except requests.exceptions.RequestException as exc:
+            problem = "the body was cut short (%s)" % _detail(exc)
+        if problem:
+            response.close()  # the connection's state is unknown: do not reuse it
+        return RawAnswer(response.status_code, response.headers, b"".join(chunks), problem is None, problem)
+
+
+def _detail(exc):
+    """The cause of a requests exception without urllib3's "XConnectionPool(...): Max retries exceeded
+    with url: ... (Caused by ...)" wrapping, which repeats the URL and hides the cause."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return str(reason if reason is not None else exc)
+
+
+def _classify(exc):
+    """A TransportFailure for a requests exception raised before any answer, by exception type."""
+    detail = _detail(exc)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return TransportFailure(TLS, detail)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return TransportFailure(PROXY, detail)
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TransportFailure(CONNECT, "no connection within the timeout (%s)" % detail)
+    if isinstance(exc, requests.exceptions.Timeout):
+        return TransportFailure(TIMEOUT, detail)
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        reason = getattr(exc.args[0], "reason", None) if exc.args else None
+        if isinstance(reason, urllib3.exceptions.NewConnectionError):  # refused, unreachable, name not found
+            return TransportFailure(CONNECT, detail)
+        return TransportFailure(DROPPED, detail)
+    return TransportFailure(INVALID, detail)

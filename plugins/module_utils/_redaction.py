@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Keeping secrets out of every text that leaves the collection.
+
+Private to this collection (leading underscore): no compatibility promise.
+
+A server may echo a secret in any encoding: raw, JSON-escaped, HTML-escaped,
+percent-encoded, as a Python repr, in base64 (an echoed Authorization header).
+Ansible's no_log only hides the raw value. The Redactor masks every encoded
+form it knows, and then checks what is left through the decoders a reader
+could apply (HTML entities, percent-encoding, backslash escapes, stacked two
+deep); if a secret is still readable, the whole text is withheld rather than
+shown.
+"""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+import base64
+import html
+import json
+import re
+
+from urllib.parse import quote, quote_plus, unquote, unquote_plus
+
+MASK = "********"
+WITHHELD = "[withheld: it contained a secret in a form that could not be masked]"
+# How far decoders are stacked when checking masked text (e.g. JSON inside an HTML page).
+_DECODE_DEPTH = 2
+_BACKSLASH_ESCAPE_RE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", "v": "\v", "a": "\a", "0": "\0"}
+
+
+def _unescape_backslashes(text):
+    """JSON's and Python's backslash escapes, leniently (unknown ones keep the escaped character)."""
+    def one(match):
+        code = match.group(1)
+        if code[0] in "uUx" and len(code) > 1:
+            try:
+                return chr(int(code[1:], 16))
+            except (ValueError, OverflowError):
+                return code
+        if code.isdigit() and code != "0":
+            try:
+                return chr(int(code, 8))
+            except ValueError:
+                return code
+        return _SIMPLE_ESCAPES.get(code, code)
+    return _BACKSLASH_ESCAPE_RE.sub(one, text)
+
+
+_DECODERS = (html.unescape, unquote, unquote_plus, _unescape_backslashes)
+
+
+def encoded_forms(secret):
+    """The forms in which a server may echo a secret, longest first."""
+    forms = {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        json.dumps(json.dumps(secret)[1:-1])[1:-1],  # JSON in a JSON string
+        html.escape(secret, quote=True),
+        html.escape(secret, quote=False),
+        html.escape(json.dumps(secret)[1:-1], quote=True),
+        quote(secret, safe=""),
+        quote(secret),
+        quote_plus(secret, safe=""),
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        secret.encode("unicode_escape").decode("ascii"),
+        base64.b64encode(secret.encode("utf-8")).decode("ascii"),
+    }
+    forms |= {form.lower() for form in forms if "%" in form}  # percent-encoding with lower-case hex
+    forms.discard("")
+    return sorted(forms, key=len, reverse=True)
+
+
+def _collapse(text):
+    return " ".join(text.split())
+
+
+class Redactor:
+    """Masks a growing set of secrets in any text."""
+
+    def __init__(self, secrets=()):
+        self._secrets = []
+        self._forms = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret):
+        if not isinstance(secret, str) or not secret or secret in self._secrets:
+            return
+        self._secrets.append(secret)
+        forms = set(self._forms) | set(encoded_forms(secret))
+        if _collapse(secret) != secret:
+            forms.add(_collapse(secret))  # as it reads once whitespace was folded
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    def __call__(self, text):
+        """The text with every known form of every secret masked, or WITHHELD if one stays readable."""
+        if not self._secrets or text is None:
+            return text
+        text = self._mask(str(text))
+        return WITHHELD if self._readable(text) else text
+
+    def _mask(self, text):
+        for form in self._forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        return text
+
+    def _readable(self, text):
+        views = {text}
+        for _depth in range(_DECODE_DEPTH):
+            views |= {decode(view) for view in views for decode in _DECODERS}
+        views |= {_collapse(view) for view in views}
+        return any(secret in view or _collapse(secret) in view for view in views for secret in self._secrets)
+
+    def excerpt(self, text, length):
+        """A single-line, secret-free start of text, at most length characters (plus "...").
+
+        Masks the whole text, but checks for readable secrets only in what is shown plus a margin
+        (an encoded secret cut at the end may decode to its start), so a large body stays cheap.
+        """
+        text = "".join(ch if ch.isprintable() else " " for ch in self._mask(text or ""))
+        text = self._mask(_collapse(text))  # no terminal escapes, no line breaks
+        if self._secrets:
+            margin = 16 * max(len(secret) for secret in self._secrets) + 64
+            if self._readable(text[:length + margin]):
+                return WITHHELD
+        return text[:length] + "..." if len(text) > length else text
+
+    def mask_values(self, value):
+        """A copy of a JSON-like value with every string redacted (for results built from server data)."""
+        if isinstance(value, str):
+            return self(value)
+        if isinstance(value, dict):
+            return {key: self.mask_values(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.mask_values(item) for item in value]
+        return value
