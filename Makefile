@@ -116,11 +116,18 @@ integration-%: .venv-%/.stamp FORCE
 		integration --venv --python "$(call venv_python_version,.venv-$*)" $(ANSIBLE_TEST_FLAGS)
 
 # pytest suites outside ansible-test: the emulator's own tests and the end-to-end tests
-# (ansible-playbook of this venv against the emulator, TLS and proxy included).
+# (ansible-playbook of this venv against the emulator, TLS and proxy included). They test the
+# collection as users get it: the tarball is built and installed, and ANSIBLE_COLLECTIONS_PATH
+# points the tests at the installed copy (tests/e2e/e2e_support.py: collections_path).
 E2E_DIRS := $(wildcard tests/emulator tests/e2e)
 e2e-%: .venv-%/.stamp FORCE
-	@if [ -z "$(E2E_DIRS)" ]; then echo "e2e-$*: no tests/emulator or tests/e2e, nothing to run"; exit 0; fi; \
-	rc=0; .venv-$*/bin/python -m pytest -p no:cacheprovider -q $(E2E_DIRS) || rc=$$?; \
+	@if [ -z "$(E2E_DIRS)" ]; then echo "e2e-$*: no tests/emulator or tests/e2e, nothing to run"; exit 0; fi
+	rm -rf $(BUILD)/e2e-$*
+	stage="$$($(UTILS)/stage-collection.sh $(BUILD)/e2e-$*/stage)"; \
+	.venv-$*/bin/ansible-galaxy collection build --force --output-path $(BUILD)/e2e-$*/dist "$$stage"
+	.venv-$*/bin/ansible-galaxy collection install --offline -p $(BUILD)/e2e-$*/collections $(BUILD)/e2e-$*/dist/frogops-xray-*.tar.gz
+	@rc=0; ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/$(BUILD)/e2e-$*/collections" \
+		.venv-$*/bin/python -m pytest -p no:cacheprovider -q $(E2E_DIRS) || rc=$$?; \
 	if [ "$$rc" -eq 5 ]; then echo "e2e-$*: pytest found no tests in $(E2E_DIRS)"; rc=0; fi; \
 	exit "$$rc"
 

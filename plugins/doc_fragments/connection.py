@@ -14,7 +14,8 @@ options:
   url:
     description:
       - Base URL of the JFrog Platform, for example V(https://acme.jfrog.io).
-      - V(https://acme.jfrog.io/xray) and V(https://acme.jfrog.io/xray/api/v1) work too.
+      - V(https://acme.jfrog.io/xray), V(https://acme.jfrog.io/xray/api/v1), V(https://acme.jfrog.io/artifactory)
+        and V(https://acme.jfrog.io/ui) work too: these suffixes name the same platform and are dropped.
       - If not set, the value of the E(JFROG_URL) environment variable is used.
     type: str
     required: true
@@ -65,16 +66,20 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait to connect, and then for each answer, on every request.
+      - Deadline in seconds for each request as a whole (connecting, the answer's headers and its body),
+        not for each network read, so a server that answers slowly byte by byte cannot hold a task longer.
     type: float
     default: 30
   retries:
     description:
-      - How many times a request is repeated after HTTP 429, 502, 503 or 504, a timeout or a lost connection.
+      - How many times a request may be repeated, so each request is sent at most 1 + O(retries) times.
+      - A read (GET) is repeated after HTTP 429, 502, 503 or 504, a timeout or a lost connection.
+      - A write (POST, PUT, DELETE) is repeated only when Xray certainly did not receive it (no connection,
+        HTTP 429 or 503); or, once, when its processing certainly ended (HTTP 502 or a dropped connection)
+        and reading the integration back shows it did not take effect. After a timeout or HTTP 504 the
+        write may still be running in Xray: it is read back once and never sent again.
       - Waits grow exponentially from O(retry_backoff) with random jitter; a C(Retry-After) header is
         honoured up to 30 seconds. Every retry is reported as a warning.
-      - A create (POST) is repeated only when Xray certainly did not receive it; otherwise the
-        integration is read again to learn whether the create happened.
       - V(0) disables retries.
     type: int
     default: 3

@@ -16,7 +16,7 @@ import unicodedata
 
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError
+from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, sentence
 
 INTEGRATIONS_PATH = ("ticketing", "jira-integrations")
 STATUS_CHECK_PATH = ("ticketing", "integrations", "status", "check")
@@ -122,8 +122,8 @@ def integration_from_details(client, name, reply, url):
     body = reply.data
 
     def unexpected(problem):
-        return client.error("Unexpected answer from Xray for GET %s: HTTP %d with %s: %s. Nothing was changed." % (
-            url, reply.status, problem, reply.excerpt or "empty body"), status=reply.status)
+        return client.error("Unexpected answer from Xray for GET %s: HTTP %d with %s: %s Nothing was changed." % (
+            url, reply.status, problem, sentence(reply.excerpt or "empty body")), status=reply.status)
 
     spelled = body.get("connection_name")
     if spelled is None:
@@ -259,5 +259,5 @@ def read_status(client, name):
     if not isinstance(status["status"], str) or not all(isinstance(status[key], (str, type(None)))
                                                         for key in ("reason", "time")):
         raise client.error("Unexpected answer from Xray for the status check of %r: HTTP %d: %s" % (
-            name, reply.status, reply.excerpt or "empty body"), status=reply.status)
+            name, reply.status, sentence(reply.excerpt or "empty body")), status=reply.status)
     return client.redact.mask_values(status)

@@ -118,6 +118,11 @@ class Reply:
             and "errors" not in self.data
 
 
+def sentence(text):
+    """text ending as a sentence, so that the next one can follow it."""
+    return text if text.endswith((".", "!", "?", "...")) else text + "."
+
+
 def parse_json(text):
     """The JSON value of text, or _NOT_JSON. Whatever the text: never raises.
 
@@ -227,7 +232,7 @@ class XrayClient:
     """Talks to one Xray through one transport, with the retry and write policy of this module."""
 
     def __init__(self, url, transport, auth=None, secrets=(), timeout=30.0, retries=3, retry_backoff=1.0,
-                 warn=None, user_agent="frogops.xray", sleep=time.sleep):
+                 warn=None, user_agent="frogops.xray", sleep=None):
         self.base_url = api_base_url(url)
         # NaN, infinity or more than the socket layer takes would end in a traceback at the first request.
         if not 0 < timeout <= MAX_TIMEOUT:
@@ -239,7 +244,7 @@ class XrayClient:
         self.redact = Redactor(tuple(secrets) + ((auth.split(" ", 1)[1],) if auth else ()))
         self._warn = warn or (lambda message: None)
         self._transport = transport
-        self._sleep = sleep
+        self._sleep = sleep  # None: time.sleep, looked up when used
         self._headers = {"Accept": "application/json", "User-Agent": user_agent}
         if auth:
             self._headers["Authorization"] = auth
@@ -280,9 +285,10 @@ class XrayClient:
             try:
                 reply = self._attempt("GET", url, None)
             except _http_transport.TransportFailure as failure:
+                error = self._failure_error("GET", url, failure)
                 if failure.kind in (_http_transport.TLS, _http_transport.INVALID) or attempt > self.retries:
-                    raise self._failure_error("GET", url, failure)
-                self._pause(attempt, "GET", url, self._failure_reason(failure), None)
+                    raise error
+                self._pause(attempt, "GET", url, error.message, None)
                 continue
             if reply.status in RETRY_STATUSES and attempt <= self.retries:
                 self._pause(attempt, "GET", url, "HTTP %d" % reply.status, reply.headers.get("retry-after"))
@@ -316,7 +322,7 @@ class XrayClient:
                 if not failure.sent:
                     if failure.kind in (_http_transport.TLS, _http_transport.INVALID) or attempt > self.retries:
                         raise error
-                    self._pause(attempt, method, url, self._failure_reason(failure), None)
+                    self._pause(attempt, method, url, error.message, None)
                     continue
                 outcome = "ended" if failure.kind == _http_transport.DROPPED else "pending"
             else:
@@ -344,7 +350,8 @@ class XrayClient:
                 return "re-read"
             if outcome == "ended" and verdict is False and not resent_after_end and attempt <= self.retries:
                 resent_after_end = True
-                self.warn("%s Reading back shows that it did not take effect: sending it once more." % error.message)
+                reason = "HTTP %d" % reply.status if reply is not None else "a lost connection"
+                self._pause(attempt, method, url, reason + " (reading back showed it did not take effect)", None)
                 continue
             raise self._unconfirmed(error, method, outcome, verdict, pending_hint)
 
@@ -400,37 +407,35 @@ class XrayClient:
         wait = min(wait, MAX_RETRY_WAIT)
         self.warn("Retrying %s %s after %s (retry %d of %d, waiting %.1fs)" % (
             method, url, reason, attempt, self.retries, wait))
-        self._sleep(wait)
+        (self._sleep or time.sleep)(wait)
 
     # -- messages ---------------------------------------------------------
-
-    def _failure_reason(self, failure):
-        return {_http_transport.TIMEOUT: "no complete answer within %s seconds" % self.timeout,
-                _http_transport.DROPPED: "a lost connection"}.get(failure.kind, "a connection failure")
 
     def _failure_error(self, method, url, failure):
         detail = self.redact.excerpt(redact_userinfo(failure.detail), EXCERPT_LENGTH)
         kind = failure.kind
         if kind == _http_transport.TLS and "certificate verify failed" in detail.lower():
-            message = ("TLS error talking to %s: %s. The server's certificate could not be verified: set ca_path to "
-                       "the CA bundle that signed it (or validate_certs=false, only for testing)." % (url, detail))
+            message = ("TLS error talking to %s: %s The server's certificate could not be verified: set ca_path to "
+                       "the CA bundle that signed it (or validate_certs=false, only for testing)." % (url, sentence(detail)))
         elif kind == _http_transport.TLS:
             # Not the server's certificate: the handshake itself failed (no or wrong client certificate, a key
             # that does not match it, not TLS on that port).
-            message = ("TLS error talking to %s: %s. The TLS handshake failed: if the server requires a client "
+            message = ("TLS error talking to %s: %s The TLS handshake failed: if the server requires a client "
                        "certificate (mutual TLS), set client_cert (and client_key) to one it trusts; check that url "
-                       "names an HTTPS port." % (url, detail))
+                       "names an HTTPS port." % (url, sentence(detail)))
         elif kind == _http_transport.PROXY:
-            message = "Proxy error on %s %s: %s. Check HTTPS_PROXY/NO_PROXY or set use_proxy=false." % (method, url, detail)
+            message = "Proxy error on %s %s: %s Check HTTPS_PROXY/NO_PROXY or set use_proxy=false." % (
+                method, url, sentence(detail))
         elif kind == _http_transport.CONNECT:
-            message = "Could not connect to %s (%s %s): %s" % (self.base_url, method, url, detail)
+            message = "Could not connect to %s (%s %s): %s" % (self.base_url, method, url, sentence(detail))
         elif kind == _http_transport.TIMEOUT:
             message = ("No complete answer to %s %s came within %s seconds (the timeout option)." % (
                 method, url, self.timeout))
         elif kind == _http_transport.DROPPED:
-            message = "The connection was lost before a complete answer to %s %s arrived: %s." % (method, url, detail)
+            message = "The connection was lost before a complete answer to %s %s arrived: %s" % (
+                method, url, sentence(detail))
         else:
-            message = "Request %s %s could not be made: %s" % (method, url, detail)
+            message = "Request %s %s could not be made: %s" % (method, url, sentence(detail))
         return self.error(message)
 
     def _status_error(self, method, url, reply):
@@ -438,15 +443,15 @@ class XrayClient:
         shown = self.redact.excerpt(server_text, EXCERPT_LENGTH) if server_text is not None else reply.excerpt
         status = reply.status
         if status == 401:
-            message = ("Authentication to JFrog failed (HTTP 401 on %s %s): %s. Check access_token, or "
-                       "url_username and url_password." % (method, url, shown or "no details"))
+            message = ("Authentication to JFrog failed (HTTP 401 on %s %s): %s Check access_token, or "
+                       "url_username and url_password." % (method, url, sentence(shown or "no details")))
         elif status == 403:
-            message = ("Xray admin permission is required (HTTP 403 on %s %s): %s. Use an access token or "
-                       "user with the Xray admin role." % (method, url, shown or "no details"))
+            message = ("Xray admin permission is required (HTTP 403 on %s %s): %s Use an access token or "
+                       "user with the Xray admin role." % (method, url, sentence(shown or "no details")))
         elif status < 400 or (server_text is None and not reply.xray_not_found):
             message = self._not_understood(method, url, reply)
         else:
-            message = "Xray answered HTTP %d on %s %s: %s" % (status, method, url, shown or "empty body")
+            message = "Xray answered HTTP %d on %s %s: %s" % (status, method, url, sentence(shown or "empty body"))
         return self.error(message, status=status, error_text=shown if server_text is not None else None,
                           xray_not_found=reply.xray_not_found)
 
@@ -475,5 +480,5 @@ class XrayClient:
             guess = "not Xray's answer: url probably does not point at the JFrog Platform"
         else:
             guess = "not the documented JSON"
-        return "Unexpected answer to %s %s: %s: %s; probably %s." % (
-            method, url, what, reply.excerpt or "empty body", guess)
+        return "Unexpected answer to %s %s: %s: %s Probably %s." % (
+            method, url, what, sentence(reply.excerpt or "empty body"), guess)

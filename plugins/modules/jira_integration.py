@@ -17,6 +17,13 @@ description:
     field by field, and a write (POST, PUT or DELETE) is sent only when something differs. A run with nothing
     to change makes exactly one request.
   - Xray never returns the Jira password, so a password change cannot be detected; see O(update_password).
+  - A write counts only when Xray answers it with a 2xx status and an empty or JSON body. Any other answer
+    (an HTML page from a proxy, WAF or SSO, a redirect, a lost connection, no complete answer within
+    O(timeout)) is checked by reading the integration back once; the task reports C(changed) only when
+    that read proves the write took effect, and otherwise fails with C(changed=false) saying what came back.
+  - A 404 means the integration does not exist only when it is Xray's own answer, or when Xray's version
+    endpoint at the same URL confirms that Xray is there; any other 404 fails with what the URL or the
+    version is.
   - Uses the Jira Integration V1 REST API of Xray 3.129 or later. Against an older Xray the task fails and
     names the running version.
 author:
@@ -42,6 +49,9 @@ options:
     description:
       - Name of the Jira integration in Xray; identifies it.
       - Any characters are allowed; the name is percent-encoded as one URL path segment.
+      - The name is the identity, never a field to change. When Xray spells it in another case than the task
+        (V(Jira-Cloud) for V(jira-cloud)), it is the same integration; it is reported as Xray spells it and
+        never renamed.
     type: str
     required: true
     aliases: [name]
@@ -54,6 +64,10 @@ options:
   auth_type:
     description:
       - How Xray authenticates to Jira. The API can only write V(basic).
+      - When Xray's details leave out C(auth_type), C(username), C(installation_type) or C(jira_server_url)
+        (or send null), that field is unknown: the task's value is neither compared nor sent, a warning
+        says so, and the field is left out of RV(integration). A missing C(skip_proxy) reads as V(false),
+        its documented default.
       - Defaults to V(basic) when the integration is created. When not set on an existing
         integration, its current value is left alone, so integrations made in the UI with OAuth
         stay as they are.
@@ -156,7 +170,7 @@ integration:
     skip_proxy: false
   contains:
     connection_name:
-      description: Name of the integration.
+      description: Name of the integration, as Xray spells it.
       type: str
       returned: when the integration exists
     auth_type:
@@ -180,7 +194,7 @@ integration:
       type: bool
       returned: when the integration exists
 msg:
-  description: What the task did, in words.
+  description: What the task did, in words; in check mode, what it would do ("would be updated").
   returned: always
   type: str
   sample: Integration 'jira-cloud' updated (installation_type, jira_server_url).

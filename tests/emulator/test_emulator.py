@@ -611,8 +611,67 @@ def test_fault_status_after_applying(emulator, session, created):
     assert emulator.integrations == {}
 
 
+def _timed_get(url, path):
+    """GET path over one raw connection: (status, headers, body, seconds to the headers, seconds to the whole body)."""
+    host, port = host_port(url)
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        started = time.monotonic()
+        conn.request("GET", path, headers=ADMIN)
+        response = conn.getresponse()
+        headers_after = time.monotonic() - started
+        body = response.read()
+        return response.status, response.headers, body, headers_after, time.monotonic() - started
+    finally:
+        conn.close()
+
+
+def test_fault_trickle_serves_the_normal_answer_slowly(emulator):
+    emulator.seed(connection_name="jira-1")
+    path = INTEGRATIONS + "/jira-1/details"
+    _status, _headers, normal, _first, _whole = _timed_get(emulator.url, path)
+    emulator.add_fault(method="GET", path_regex="/details$", trickle={"chunk": 16, "interval": 0.1})
+    status, headers, body, headers_after, whole = _timed_get(emulator.url, path)
+    chunks = -(-len(normal) // 16)
+    assert chunks >= 6
+    assert (status, body) == (200, normal)
+    assert headers["Content-Length"] == str(len(normal)) and headers["Content-Type"] == "application/json"
+    # The headers at once, the body slowly: one pause between each two chunks.
+    assert headers_after < 0.3 and (chunks - 1) * 0.1 * 0.9 <= whole < 10
+    assert [entry["status"] for entry in emulator.requests] == [200, 200]
+    assert emulator.faults == []
+
+
+def test_fault_trickle_with_status_and_body(emulator):
+    emulator.add_fault(path_regex="/system/version$", status=503, body="b" * 40, content_type="text/plain",
+                       trickle={"chunk": 16, "interval": 0.2})
+    status, headers, body, headers_after, whole = _timed_get(emulator.url, VERSION)
+    assert (status, body, headers["Content-Length"], headers["Content-Type"]) == (503, b"b" * 40, "40", "text/plain")
+    assert headers_after < 0.3 and 0.36 <= whole < 5  # three chunks: two pauses
+
+
+def test_fault_trickle_ends_when_the_client_hangs_up(emulator, session):
+    emulator.add_fault(path_regex="/system/version$", trickle={"chunk": 1, "interval": 0.1})
+    host, port = host_port(emulator.url)
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(b"GET " + VERSION.encode() + b" HTTP/1.1\r\nHost: x\r\nAuthorization: " +
+                     ADMIN["Authorization"].encode() + b"\r\n\r\n")
+        received = b""
+        while b"\r\n\r\n" not in received:
+            received += sock.recv(4096)
+    # The emulator keeps serving: a fresh request is answered at once, whole.
+    started = time.monotonic()
+    response = session.get(emulator.url + VERSION)
+    assert response.status_code == 200 and time.monotonic() - started < 1
+    assert response.json()["xray_revision"] == "emulator"
+    assert [entry["status"] for entry in emulator.requests] == [200, 200]
+
+
 @pytest.mark.parametrize("rule", [{"bogus": 1}, {"path_regex": "("}, {"status": 99}, {"times": "2"}, {"delay": -1},
-                                  {"drop": "yes"}, {"headers": {"A": [1]}}, {"faults": [{"status": 1000}]}])
+                                  {"drop": "yes"}, {"headers": {"A": [1]}}, {"faults": [{"status": 1000}]},
+                                  {"trickle": 16}, {"trickle": {"chunk": 16}}, {"trickle": {"chunk": 0, "interval": 0.1}},
+                                  {"trickle": {"chunk": 1.5, "interval": 0.1}}, {"trickle": {"chunk": 16, "interval": -1}},
+                                  {"trickle": {"chunk": 16, "interval": 0.1, "jitter": 1}}])
 def test_fault_rules_validated(emulator, session, rule):
     response = session.post(emulator.url + "/_emulator/faults", json=rule)
     assert response.status_code == 400

@@ -67,7 +67,8 @@ SEED_DEFAULTS = {"auth_type": "basic", "username": "", "password": "", "installa
 
 # --------------------------------------------------------------------------- responses
 
-Response = collections.namedtuple("Response", "status body content_type headers")
+# trickle: None, or {"chunk": bytes, "interval": seconds}: the body is written in chunks with a sleep between them.
+Response = collections.namedtuple("Response", "status body content_type headers trickle", defaults=(None,))
 
 
 def json_response(status, payload, headers=None):
@@ -325,6 +326,11 @@ def _is_header_map(value):
                                            for key, item in value.items())
 
 
+def _is_trickle(value):
+    return isinstance(value, dict) and set(value) == {"chunk", "interval"} and _is_int(value["chunk"]) \
+        and value["chunk"] > 0 and _is_number(value["interval"])
+
+
 FAULT_CHECKS = {
     "method": (is_text, "a method name"),
     "path_regex": (_valid_regex, "a valid regular expression"),
@@ -336,6 +342,7 @@ FAULT_CHECKS = {
     "delay": (_is_number, "a number of seconds"),
     "drop": (is_bool, "a boolean"),
     "apply_then_continue": (is_bool, "a boolean"),
+    "trickle": (_is_trickle, 'an object {"chunk": bytes (an integer above 0), "interval": seconds (a number)}'),
 }
 
 
@@ -648,8 +655,11 @@ def answer_api(state, req):
     if fault.get("drop"):
         return None
     if "status" in fault:
-        return fault_response(fault)
-    return with_headers(process_api(state, req), fault.get("headers"))
+        response = fault_response(fault)
+    else:
+        response = with_headers(process_api(state, req), fault.get("headers"))
+    # A slow server: the whole answer (Content-Length included) is decided now, only its body comes slowly.
+    return response._replace(trickle=fault.get("trickle"))
 
 
 # --------------------------------------------------------------------------- control plane
@@ -902,8 +912,24 @@ class XrayRequestHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if not response.trickle:
             self.wfile.write(response.body)
+            return
+        self._trickle(response.body, response.trickle["chunk"], response.trickle["interval"])
+
+    def _trickle(self, body, chunk, interval):
+        """Write body chunk bytes at a time, sleeping interval seconds between chunks (wfile is unbuffered)."""
+        for start in range(0, len(body), chunk):
+            if start:
+                time.sleep(interval)
+            try:
+                self.wfile.write(body[start:start + chunk])
+            except OSError:
+                # The client gave up waiting (the point of a trickle): stop writing, close the connection.
+                self.close_connection = True
+                return
 
     def _drop(self):
         self.close_connection = True
