@@ -80,7 +80,7 @@ options:
     description:
       - Jira user name (for Jira Cloud, the account e-mail). Needed to create.
       - Xray tests the connection to Jira when an integration is saved, so changing the user name
-        usually needs the matching O(password) with O(update_password=always).
+        usually needs the matching O(password) with O(update_password=always) or V(on_unhealthy).
     type: str
   password:
     description:
@@ -106,10 +106,21 @@ options:
     description:
       - V(on_create) sends O(password) only when the integration is created, never on an update.
       - V(always) sends O(password) on every run that has it, which updates the integration every
-        time (Xray cannot tell whether the password differs). Use it to rotate the password, or
-        with a change of O(username).
+        time (Xray cannot tell whether the password differs). Use it to rotate the password at once.
+      - V(on_unhealthy) sends O(password) when the integration is created, when O(username) changes
+        (Xray tests the connection with the new user), and when Xray's health check reports
+        C(FAULTY_CONFIGURATION) (for example, the Jira API token expired or was revoked). A healthy
+        integration with nothing else to change is left alone, so a scheduled run reports no change
+        until the stored credential breaks. After a write that carried the password, the health is
+        read again; if it is still not healthy the task fails with Xray's reason (and C(changed=true)).
+        Any other health status (C(INTEGRATION_NOT_FOUND), C(INTERNAL_SERVER_ERROR), an unknown one)
+        never sends the password: a warning says why.
+      - V(on_unhealthy) needs O(password) and Xray 3.136 or later (the health check); an existing
+        integration costs two GETs per run (details and health), and four requests when the password
+        is sent (details, health, PUT, health). Against an older Xray the task fails before any write,
+        naming the version.
     type: str
-    choices: [always, on_create]
+    choices: [always, on_create, on_unhealthy]
     default: on_create
   verify_health:
     description:
@@ -135,7 +146,15 @@ EXAMPLES = r'''
     installation_type: cloud
     jira_server_url: https://acme.atlassian.net
 
-- name: Rotate the Jira API token (sends the password, so always reports changed)
+- name: Send the Jira API token again only when Xray reports the stored one broken (scheduled runs stay ok)
+  frogops.xray.jira_integration:
+    url: https://acme.jfrog.io
+    access_token: "{{ jfrog_admin_token }}"
+    connection_name: jira-cloud
+    password: "{{ jira_api_token }}"
+    update_password: on_unhealthy
+
+- name: Rotate the Jira API token at once (sends the password, so always reports changed)
   frogops.xray.jira_integration:
     url: https://acme.jfrog.io
     access_token: "{{ jfrog_admin_token }}"
@@ -214,9 +233,19 @@ http_status:
   returned: on failure, when Xray answered
   type: int
   sample: 400
+password_sent:
+  description:
+    - Whether the password was sent in this run (in check mode, whether it would be).
+  returned: always
+  type: bool
+  sample: false
 status:
-  description: Xray's health check after the write, with O(verify_health=true).
-  returned: when O(verify_health=true) and the integration was created or updated (not in check mode)
+  description:
+    - Xray's health check of the integration, the last one the task read.
+    - With O(update_password=on_unhealthy), the health read before deciding, or the one read after
+      a write that carried the password. With O(verify_health=true), the health after the write.
+  returned: when the task read the health (O(update_password=on_unhealthy) on an existing integration, or
+    O(verify_health=true) after a create or update, not in check mode)
   type: dict
   contains:
     status:
@@ -234,7 +263,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module, module_kwargs
 from ansible_collections.frogops.xray.plugins.module_utils import _jira_integration as jira
-from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError
+from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, sentence
 
 OPTIONS = dict(
     connection_name=dict(type="str", required=True, aliases=["name"]),
@@ -245,7 +274,7 @@ OPTIONS = dict(
     installation_type=dict(type="str", choices=["cloud", "server"]),
     jira_server_url=dict(type="str"),
     skip_proxy=dict(type="bool"),
-    update_password=dict(type="str", default="on_create", choices=["always", "on_create"], no_log=False),
+    update_password=dict(type="str", default="on_create", choices=["always", "on_create", "on_unhealthy"], no_log=False),
     verify_health=dict(type="bool", default=False),
 )
 
@@ -253,13 +282,14 @@ OPTIONS = dict(
 class Plan:
     """The decision of one run: which write (if any), its body, and the fields before and after."""
 
-    def __init__(self, action, before, after, payload=None, password_sent=False, changed_names=()):
+    def __init__(self, action, before, after, payload=None, password_sent=False, changed_names=(), why=None):
         self.action = action  # None, "create", "update" or "delete"
         self.before = before
         self.after = after
         self.payload = payload
         self.password_sent = password_sent
         self.changed_names = list(changed_names)
+        self.why = why  # why the password is sent on an update, for msg
 
 
 def check_input(module):
@@ -273,9 +303,40 @@ def check_input(module):
     for field in ("username", "password"):
         if params[field] is not None and not params[field].strip():
             module.fail_json(msg="%s must not be empty when set" % field, changed=False)
+    if params["update_password"] == "on_unhealthy" and params["password"] is None and params["state"] == "present":
+        module.fail_json(msg="update_password=on_unhealthy needs password: the one to send when Xray reports the "
+                         "stored one broken.", changed=False)
 
 
-def plan_present(module, current):
+def reads_health_first(params, current):
+    """on_unhealthy decides on Xray's health check, read right after the details."""
+    return params["update_password"] == "on_unhealthy" and params["state"] == "present" and current is not None
+
+
+def password_decision(module, current, changes, health):
+    """(send the password?, why) for an update of an existing integration."""
+    params = module.params
+    if params["password"] is None or params["update_password"] == "on_create":
+        return False, None
+    if params["update_password"] == "always":
+        return True, "update_password=always"
+    if "username" in changes:
+        return True, "username changes"
+    status = health["status"]
+    if status == "FAULTY_CONFIGURATION":
+        return True, "Xray reports %s: %s" % (status, health["reason"] or "no reason given")
+    if status == "INTEGRATION_NOT_FOUND":
+        module.fail_json(msg="Integration %r was found a moment ago but Xray's health check answers %s (%s): it was "
+                         "removed meanwhile, by someone else. Run the task again." % (
+                             current["connection_name"], status, health["reason"] or "no reason given"),
+                         changed=False, status=health, password_sent=False)
+    if status != jira.HEALTHY:
+        module.warn("Xray reports %s for integration %r (%s); the password is sent only on FAULTY_CONFIGURATION, so "
+                    "not on that basis." % (status, current["connection_name"], health["reason"] or "no reason given"))
+    return False, None
+
+
+def plan_present(module, current, health=None):
     params = module.params
     name = params["connection_name"]
     if current is None:
@@ -292,14 +353,14 @@ def plan_present(module, current):
     if unknown:
         module.warn("Xray did not report %s of integration %r (missing or null), so the task's value was neither "
                     "compared nor sent." % (", ".join(unknown), current["connection_name"]))
-    send_password = params["password"] is not None and params["update_password"] == "always"
+    send_password, why = password_decision(module, current, changes, health)
     if changes.get("auth_type", "basic") != "basic":
         module.fail_json(msg="Integration %r uses auth_type %s; the Xray API can only write basic, so switching it to "
                          "%s must be done in the Xray UI." % (name, current["auth_type"], changes["auth_type"]),
                          changed=False)
     if "auth_type" in changes and not send_password:
         module.fail_json(msg="Integration %r uses auth_type %s; switching it to basic needs password with "
-                         "update_password=always." % (name, current["auth_type"]), changed=False)
+                         "update_password=always." % (name, current["auth_type"]), changed=False, password_sent=False)
     after = dict(current, **changes)
     if not changes and not send_password:
         return Plan(None, current, after)
@@ -307,7 +368,7 @@ def plan_present(module, current):
     payload = dict(changes, connection_name=current["connection_name"])
     if send_password:
         payload["password"] = params["password"]
-    return Plan("update", current, after, payload, send_password, sorted(changes))
+    return Plan("update", current, after, payload, send_password, sorted(changes), why)
 
 
 def plan_absent(current):
@@ -336,8 +397,9 @@ def describe(plan, name, check_mode):
         return "Integration %r is %s; nothing to do." % (name, "absent" if not plan.before else "as desired")
     verb = ("would be " if check_mode else "") + DONE[plan.action]
     if plan.action == "update":
-        return "Integration %r %s (%s)." % (name, verb, ", ".join(
+        message = "Integration %r %s (%s)." % (name, verb, ", ".join(
             plan.changed_names + (["password"] if plan.password_sent else [])))
+        return message + (" The password is sent because %s" % sentence(plan.why) if plan.why else "")
     return "Integration %r %s." % (name, verb)
 
 
@@ -346,16 +408,19 @@ def main():
     check_input(module)
     client = client_from_module(module)
     client.add_secret(module.params["password"])
-    name = module.params["connection_name"]
-    result = dict(changed=False)
+    params = module.params
+    name = params["connection_name"]
+    result = dict(changed=False, password_sent=False)
     written = False
     try:
         current = jira.read_integration(client, name)
-        plan = plan_present(module, current) if module.params["state"] == "present" else plan_absent(current)
+        if reads_health_first(params, current):
+            result["status"] = jira.read_status(client, name)
+        plan = plan_present(module, current, result.get("status")) if params["state"] == "present" else plan_absent(current)
         # Reported under the name Xray spells it with.
         reported_name = plan.before.get("connection_name", name)
         result.update(changed=plan.action is not None, integration=jira.public_fields(plan.after),
-                      msg=describe(plan, reported_name, module.check_mode))
+                      password_sent=plan.password_sent, msg=describe(plan, reported_name, module.check_mode))
         if module._diff:
             after = jira.fields_with_password_placeholder(plan.after) if plan.password_sent else jira.public_fields(plan.after)
             result["diff"] = dict(before=jira.public_fields(plan.before), after=after)
@@ -363,7 +428,10 @@ def main():
             module.exit_json(**result)
         apply(client, plan, name)
         written = True
-        if module.params["verify_health"] and plan.action in ("create", "update"):
+        # A password sent because the health was bad must have mended it.
+        verify = params["verify_health"] or (plan.action == "update" and plan.password_sent and
+                                             params["update_password"] == "on_unhealthy")
+        if verify and plan.action in ("create", "update"):
             result["status"] = jira.read_status(client, name)
             if result["status"]["status"] != jira.HEALTHY:
                 result["msg"] = "Integration %r was %s, but Xray reports %s: %s" % (
@@ -371,8 +439,9 @@ def main():
                     result["status"]["reason"] or "no reason given")
                 module.fail_json(**result)
     except XrayError as error:
-        # A write that failed is no change; one that succeeded before a later failure is.
-        reported = result if written else {}
+        # A write that failed is no change; one that succeeded before a later failure is. Either way the
+        # user learns whether the password went out, and the health the task read.
+        reported = result if written else dict((key, result[key]) for key in ("password_sent", "status") if key in result)
         module.fail_json(**dict(reported, changed=written, msg=error.message, http_status=error.status))
     finally:
         client.close()
