@@ -100,7 +100,7 @@ def client_from_module(module):
             cert=(cert, params["client_key"]) if cert and params["client_key"] else cert,
             use_proxy=params["use_proxy"],
         )
-        return XrayClient(
+        client = XrayClient(
             url=params["url"],
             transport=transport,
             auth=auth_header(params["access_token"], params["url_username"], params["url_password"]),
@@ -111,5 +111,17 @@ def client_from_module(module):
             warn=module.warn,
             user_agent="frogops.xray/%s ansible-core/%s" % (COLLECTION_VERSION, ANSIBLE_VERSION),
         )
+        keep_secret(module, client, None)
+        return client
     except XrayError as error:
         module.fail_json(msg=error.message, changed=False)
+
+
+def keep_secret(module, client, value):
+    """Mask value (and the client's other secrets) in every encoding, in messages and in the whole result.
+
+    The client masks what it writes; Ansible's no_log_values then mask every encoded form in
+    everything the module returns (warnings included), whoever wrote it.
+    """
+    client.add_secret(value)
+    module.no_log_values.update(client.redact.forms)

@@ -98,6 +98,11 @@ class Redactor:
             forms.add(_collapse(secret))  # as it reads once whitespace was folded
         self._forms = sorted(forms, key=len, reverse=True)
 
+    @property
+    def forms(self):
+        """Every masked form of every secret (for Ansible's own no_log_values)."""
+        return list(self._forms)
+
     def __call__(self, text):
         """The text with every known form of every secret masked, or WITHHELD if one stays readable."""
         if not self._secrets or text is None:

@@ -261,7 +261,7 @@ status:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module, module_kwargs
+from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module, keep_secret, module_kwargs
 from ansible_collections.frogops.xray.plugins.module_utils import _jira_integration as jira
 from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, sentence
 
@@ -407,7 +407,7 @@ def main():
     module = AnsibleModule(**module_kwargs(OPTIONS))
     check_input(module)
     client = client_from_module(module)
-    client.add_secret(module.params["password"])
+    keep_secret(module, client, module.params["password"])
     params = module.params
     name = params["connection_name"]
     result = dict(changed=False, password_sent=False)
