@@ -15,7 +15,7 @@ options:
     description:
       - Base URL of the JFrog Platform, for example V(https://acme.jfrog.io).
       - V(https://acme.jfrog.io/xray), V(https://acme.jfrog.io/xray/api/v1), V(https://acme.jfrog.io/artifactory)
-        and V(https://acme.jfrog.io/ui) work too: these suffixes name the same platform and are dropped.
+        and V(https://acme.jfrog.io/ui) work too; these suffixes name the same platform and are dropped.
       - If not set, the value of the E(JFROG_URL) environment variable is used.
     type: str
     required: true
@@ -77,7 +77,7 @@ options:
       - A write (POST, PUT, DELETE) is repeated only when Xray certainly did not receive it (no connection,
         HTTP 429 or 503); or, once, when its processing certainly ended (HTTP 502 or a dropped connection)
         and reading the integration back shows it did not take effect. After a timeout or HTTP 504 the
-        write may still be running in Xray: it is read back once and never sent again.
+        write may still be running in Xray, so it is read back once and never sent again.
       - Waits grow exponentially from O(retry_backoff) with random jitter; a C(Retry-After) header is
         honoured up to 30 seconds. Every retry is reported as a warning.
       - V(0) disables retries.

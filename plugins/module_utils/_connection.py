@@ -111,10 +111,13 @@ def client_from_module(module):
             warn=module.warn,
             user_agent="frogops.xray/%s ansible-core/%s" % (COLLECTION_VERSION, ANSIBLE_VERSION),
         )
+    except XrayError as error:
+        message = error.message
+    else:
         keep_secret(module, client, None)
         return client
-    except XrayError as error:
-        module.fail_json(msg=error.message, changed=False)
+    # Outside the except block: ansible-core < 2.19 would attach the handled exception's traceback at -vvv.
+    module.fail_json(msg=message, changed=False)
 
 
 def keep_secret(module, client, value):

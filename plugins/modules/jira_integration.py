@@ -65,7 +65,7 @@ options:
     description:
       - How Xray authenticates to Jira. The API can only write V(basic).
       - When Xray's details leave out C(auth_type), C(username), C(installation_type) or C(jira_server_url)
-        (or send null), that field is unknown: the task's value is neither compared nor sent, a warning
+        (or send null), that field is unknown; the task's value is neither compared nor sent, a warning
         says so, and the field is left out of RV(integration). A missing C(skip_proxy) reads as V(false),
         its documented default.
       - Defaults to V(basic) when the integration is created. When not set on an existing
@@ -114,7 +114,7 @@ options:
         until the stored credential breaks. After a write that carried the password, the health is
         read again; if it is still not healthy the task fails with Xray's reason (and C(changed=true)).
         Any other health status (C(INTEGRATION_NOT_FOUND), C(INTERNAL_SERVER_ERROR), an unknown one)
-        never sends the password: a warning says why.
+        never sends the password; a warning says why.
       - V(on_unhealthy) needs O(password) and Xray 3.136 or later (the health check); an existing
         integration costs two GETs per run (details and health), and four requests when the password
         is sent (details, health, PUT, health). Against an older Xray the task fails before any write,
@@ -412,6 +412,7 @@ def main():
     name = params["connection_name"]
     result = dict(changed=False, password_sent=False)
     written = False
+    failure = None
     try:
         current = jira.read_integration(client, name)
         if reads_health_first(params, current):
@@ -439,12 +440,15 @@ def main():
                     result["status"]["reason"] or "no reason given")
                 module.fail_json(**result)
     except XrayError as error:
+        failure = error
+    finally:
+        client.close()
+    if failure is not None:
+        # Outside the except block: ansible-core < 2.19 would attach the handled exception's traceback at -vvv.
         # A write that failed is no change; one that succeeded before a later failure is. Either way the
         # user learns whether the password went out, and the health the task read.
         reported = result if written else dict((key, result[key]) for key in ("password_sent", "status") if key in result)
-        module.fail_json(**dict(reported, changed=written, msg=error.message, http_status=error.status))
-    finally:
-        client.close()
+        module.fail_json(**dict(reported, changed=written, msg=failure.message, http_status=failure.status))
     module.exit_json(**result)
 
 

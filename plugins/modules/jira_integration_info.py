@@ -161,6 +161,7 @@ def main():
         module.fail_json(msg="connection_name must not be empty", changed=False)
     client = client_from_module(module)
     result = dict(changed=False, exists=False, integration={})
+    failure = None
     try:
         current = jira.read_integration(client, name)
         if current is not None:
@@ -168,9 +169,11 @@ def main():
             if module.params["include_status"]:
                 result["status"] = jira.read_status(client, name)
     except XrayError as error:
-        module.fail_json(msg=error.message, http_status=error.status, changed=False)
+        failure = error
     finally:
         client.close()
+    if failure is not None:  # outside the except block: no traceback attached at -vvv (ansible-core < 2.19)
+        module.fail_json(msg=failure.message, http_status=failure.status, changed=False)
     module.exit_json(**result)
 
 

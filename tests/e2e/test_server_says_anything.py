@@ -18,8 +18,6 @@ import os
 import re
 from urllib.parse import quote, quote_plus
 
-import requests
-
 import e2e_support as e2e
 
 RETRIES = 3
@@ -81,9 +79,11 @@ def play(url, tasks, **defaults):
             "module_defaults": {"group/frogops.xray.all": options}, "tasks": tasks}
 
 
-def run(workdir, plays, args=()):
+def run(workdir, plays, args=(), tracebacks=False):
+    """ansible-playbook on plays; no Python traceback on the console unless tracebacks (see defect 3)."""
     result = e2e.run_playbook(workdir, plays if isinstance(plays, list) else [plays], args=args)
-    assert "Traceback (most recent call last)" not in result.stdout + result.stderr, result.describe()
+    if not tracebacks:
+        assert "Traceback (most recent call last)" not in result.stdout + result.stderr, result.describe()
     return result
 
 
@@ -102,10 +102,11 @@ def in_time_order(entries):
     return sorted(entries, key=lambda entry: entry["time"])
 
 
-def expect(event, status, changed, context=""):
+def expect(event, status, changed, tracebacks=False):
     result = event["result"]
-    assert (event["status"], result.get("changed")) == (status, changed), "%s: %s" % (context or event["task"], result)
-    e2e.assert_no_traceback(result)
+    assert (event["status"], result.get("changed")) == (status, changed), "%s: %s" % (event["task"], result)
+    if not tracebacks:
+        e2e.assert_no_traceback(result)
     return result
 
 
@@ -151,11 +152,13 @@ def test_write_answered_201_or_204_is_a_change(emulator, workdir):
         emulator.seed(e2e.seed_record(name))
     created = dict(status=201, body=json.dumps({"info": "Integration has been successfully created"}),
                    apply_then_continue=True)
+    updated = dict(created)
+    updated["body"] = json.dumps({"info": "Integration has been successfully updated"})
     empty = dict(status=204, body="", apply_then_continue=True)
     emulator.add_faults([
         write_fault("POST", **created),  # POST rules are used in order: the first create gets 201,
         write_fault("POST", **empty),    # the second 204
-        write_fault("PUT", "ok-put-201", **dict(created, body=json.dumps({"info": "updated"}))),
+        write_fault("PUT", "ok-put-201", **updated),
         write_fault("PUT", "ok-put-204", **empty),
         write_fault("DELETE", "ok-delete-204", **empty),
     ])
@@ -205,9 +208,9 @@ def _password_forms():
 def _echo_page(name):
     """A 500 page that echoes the request: the password HTML-escaped, percent-encoded and as a Python repr."""
     request_repr = repr({"connection_name": name, "password": JIRA_PASSWORD})
-    return ("<html><body><h1>500</h1><p>Jira rejected the password &quot;%s&quot;</p><a href=\"/retry?password=%s\">"
-            "retry</a><pre>%s</pre></body></html>" % (html.escape(JIRA_PASSWORD), quote(JIRA_PASSWORD, safe=""),
-                                                     html.escape(request_repr)))
+    page = ("<html><body><h1>500</h1><p>Jira rejected the password &quot;%s&quot;</p><a href=\"/retry?password=%s\">"
+            "retry</a><pre>%s</pre><!-- %s --></body></html>")
+    return page % (html.escape(JIRA_PASSWORD), quote(JIRA_PASSWORD, safe=""), html.escape(request_repr), request_repr)
 
 
 def test_password_echoed_in_any_encoding_is_never_shown(emulator, workdir):
@@ -223,7 +226,8 @@ def test_password_echoed_in_any_encoding_is_never_shown(emulator, workdir):
         details_fault("leak-get", status=500, content_type="text/html", body=_echo_page("leak-get")),
     ])
     # The echoes are really there: the checks below are not vacuous.
-    assert "pa&quot;ss&lt;w&gt;rd&amp;1" in _echo_page("x") and repr(JIRA_PASSWORD) in repr_text
+    assert "pa&quot;ss&lt;w&gt;rd&amp;1" in _echo_page("x") and "pa%22ss%3Cw%3Erd%261" in _echo_page("x")
+    assert repr(JIRA_PASSWORD) in _echo_page("x") and repr(JIRA_PASSWORD) in repr_text
     results_file = os.path.join(workdir, "registered.json")
     extra_vars = os.path.join(workdir, "secret-vars.json")
     with open(extra_vars, "w") as stream:
@@ -236,17 +240,21 @@ def test_password_echoed_in_any_encoding_is_never_shown(emulator, workdir):
         {"name": "write the registered results", "ansible.builtin.copy": {
             "dest": results_file, "content": "{{ {'post': r_post, 'put': r_put, 'get': r_get} | to_nice_json }}"}},
     ]
-    result = run(workdir, play(emulator.url, tasks, retries=1), args=["-vvvv", "--diff", "-e", "@" + extra_vars])
+    # At -vvv and above, ansible-core up to 2.18 adds to a failure the traceback of the exception being handled
+    # (frames only, no message): ansible-core's doing, allowed here, and searched for the password like the rest.
+    result = run(workdir, play(emulator.url, tasks, retries=1), args=["-vvvv", "--diff", "-e", "@" + extra_vars],
+                 tracebacks=True)
     log = emulator.requests
 
     for name, method in (("leak-post", "POST"), ("leak-put", "PUT"), ("leak-get", "GET")):
-        outcome = expect(result.result(name), "failed", False)
+        outcome = expect(result.result(name), "failed", False, tracebacks=True)
         assert_words(outcome["msg"], "HTTP 500", method)
         assert "********" in outcome["msg"] or "withheld" in outcome["msg"], outcome["msg"]
     # The password did travel where it belongs (to Xray), and Xray's answers did echo it.
     sent = [entry["json"]["password"] for entry in log if entry["method"] in ("POST", "PUT")]
     assert sent == [JIRA_PASSWORD, JIRA_PASSWORD]
-    assert [entry["status"] for entry in log if entry["status"] == 500] == [500, 500, 500]
+    assert [(entry["method"], entry["status"]) for entry in log if entry["status"] == 500] == [
+        ("POST", 500), ("PUT", 500), ("GET", 500)]
     assert result.stdout.count("<localhost> EXEC") >= 3, "-vvvv output expected"
 
     with open(results_file) as stream:
@@ -396,13 +404,14 @@ def test_create_slower_than_timeout_is_sent_once(emulator, workdir):
     entries = in_time_order(e2e.requests_for(log, "slow-fails"))
     # The slow create once (Xray finally said 400), one re-read; then the next run's read and create.
     assert [(e["method"], e["status"]) for e in entries] == [
-        ("GET", 404), ("POST", 400), ("GET", 404), ("GET", 404), ("POST", 200)], entries
+        ("GET", 404), ("POST", 400), ("GET", 404), ("GET", 404), ("POST", 200)], [(e["method"], e["status"]) for e in entries]
     expect(result.result("next run converges"), "ok", True)
 
     succeeded = expect(result.result("slow create succeeds"), "ok", True)
     assert any("took effect" in warning for warning in warnings_of(succeeded)), succeeded
     entries = in_time_order(e2e.requests_for(log, "slow-succeeds"))
-    assert [(e["method"], e["status"]) for e in entries] == [("GET", 404), ("POST", 200), ("GET", 200)], entries
+    assert [(e["method"], e["status"]) for e in entries] == [("GET", 404), ("POST", 200), ("GET", 200)], [
+        (e["method"], e["status"]) for e in entries]
     assert set(emulator.integrations) == {"slow-fails", "slow-succeeds"}
     assert emulator.faults == []
 
@@ -465,10 +474,8 @@ def test_details_without_auth_type_are_not_a_change(emulator, workdir):
     emulator.add_fault(**details_fault("no-auth-type", status=200, times=-1,
                                        body=json.dumps(details_body("no-auth-type", auth_type=Ellipsis))))
     emulator.seed(e2e.seed_record("null-auth-type", auth_type=None))
-    null_details = requests.get(emulator.url + API_ROOT + "/ticketing/jira-integrations/null-auth-type/details",
-                                headers={"Authorization": "Bearer " + e2e.ADMIN_TOKEN}, timeout=10)
-    assert null_details.json()["auth_type"] is None  # Xray's details really say "auth_type": null
-    emulator.clear_requests()
+    # The emulator's details of that record really say "auth_type": null.
+    assert e2e.xray_emulator.details_view(emulator.integrations["null-auth-type"], emulator.config)["auth_type"] is None
     result = run(workdir, play(emulator.url, [
         task("no-auth-type", e2e.create_args("no-auth-type", auth_type="basic")),
         task("null-auth-type", e2e.create_args("null-auth-type", auth_type="basic")),

@@ -26,6 +26,7 @@ PROVEN = "Reading the integration back shows that the %s took effect."
 # The retry reason of a write re-sent because it certainly ended and a re-read found it not done.
 NOT_DONE = " (reading back showed it did not take effect)"
 
+
 def fault(method, name=None, **rule):
     """A fault rule for one scenario: details/PUT/DELETE paths carry the name, POST has none."""
     rule["method"] = method

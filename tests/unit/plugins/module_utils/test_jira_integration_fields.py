@@ -50,7 +50,7 @@ def test_urls_equal_after_normalising(desired, current):
 
 def test_url_path_case_still_counts():
     changes = changed_fields({"jira_server_url": "https://jira.acme.example/Jira"},
-                                  {"jira_server_url": "https://jira.acme.example/jira"})
+                             {"jira_server_url": "https://jira.acme.example/jira"})
     assert changes == {"jira_server_url": "https://jira.acme.example/jira"}
 
 
