@@ -176,10 +176,10 @@ def api_missing_error(client, version, minimum, what):
     if version and _version_tuple(version) >= _version_tuple(minimum):
         message = ("%s answered a 404 that is not Xray's where %s should be, although Xray %s runs there: check that "
                    "url points at the JFrog Platform itself and not through a proxy that rewrites paths." % (
-                       client.base_url, what, client.redact(version)))
+                       client.base_url, what, client.redact.excerpt(version, 60)))
     elif version:
         message = ("Xray %s does not provide %s: it needs Xray %s or later. Upgrade Xray, or check that url points "
-                   "at the JFrog Platform." % (client.redact(version), what, minimum))
+                   "at the JFrog Platform." % (client.redact.excerpt(version, 60), what, minimum))
     else:
         message = ("%s answered 404 where %s should be, and no Xray version could be read there: check that url is "
                    "the JFrog Platform's base URL (such as https://acme.jfrog.io) with Xray %s or later." % (
@@ -260,4 +260,6 @@ def read_status(client, name):
                                                         for key in ("reason", "time")):
         raise client.error("Unexpected answer from Xray for the status check of %r: HTTP %d: %s" % (
             name, reply.status, sentence(reply.excerpt or "empty body")), status=reply.status)
-    return client.redact.mask_values(status)
+    # Single-line and masked: the reason is quoted in messages and warnings.
+    return dict((key, client.redact.excerpt(value, 500) if isinstance(value, str) else value)
+                for key, value in status.items())

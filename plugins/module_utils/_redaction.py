@@ -71,7 +71,8 @@ def encoded_forms(secret):
         secret.encode("unicode_escape").decode("ascii"),
         base64.b64encode(secret.encode("utf-8")).decode("ascii"),
     }
-    forms |= {form.lower() for form in forms if "%" in form}  # percent-encoding with lower-case hex
+    # percent-encoding with lower-case hex (the secret's own letters keep their case)
+    forms |= {re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), form) for form in forms if "%" in form}
     forms.discard("")
     return sorted(forms, key=len, reverse=True)
 

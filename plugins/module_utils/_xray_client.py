@@ -137,16 +137,23 @@ def parse_json(text):
         return _NOT_JSON
 
 
-def decode_body(raw):
-    """Text of a body: its declared charset when Python knows it, else UTF-8; a BOM is dropped."""
+def decode_body(raw, errors="replace"):
+    """Text of a body: its declared charset when Python knows it, else UTF-8; a BOM is dropped.
+
+    errors="strict" raises UnicodeError on bytes that are not text in that charset.
+    """
     charset = "utf-8-sig"
     match = re.search(r"charset=[\"']?([\w.:-]+)", raw.headers.get("content-type", ""), re.IGNORECASE)
     if match and match.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
         charset = match.group(1)
     try:
-        return raw.body.decode(charset, errors="replace")
+        return raw.body.decode(charset, errors=errors)
     except LookupError:  # a charset Python does not know
-        return raw.body.decode("utf-8-sig", errors="replace")
+        return raw.body.decode("utf-8-sig", errors=errors)
+    except UnicodeError:  # bytes that are not text, or a codec that is no text charset (idna)
+        if errors == "strict":
+            raise
+        return raw.body.decode("utf-8-sig", errors=errors)
 
 
 def api_base_url(url):
@@ -199,7 +206,7 @@ def retry_after_seconds(value):
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to Python, but no number
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -393,7 +400,11 @@ class XrayClient:
         data = _NOT_JSON
         # JSON only where the server says so (or says nothing, or plain text): an HTML page is never data.
         if text.strip() and ("json" in content_type or content_type.split(";")[0].strip() in ("", "text/plain")):
-            data = parse_json(text)
+            try:
+                # Bytes that are not text are not data either: replaced, they would change the values read.
+                data = parse_json(decode_body(raw, errors="strict"))
+            except UnicodeError:
+                data = _NOT_JSON
         is_json = data is not _NOT_JSON
         return Reply(raw.status, raw.headers, data if is_json else None, is_json, not text.strip(),
                      raw.complete, self.redact.excerpt(text, EXCERPT_LENGTH))
@@ -462,7 +473,10 @@ class XrayClient:
         if 300 <= reply.status < 400:
             location = reply.headers.get("location", "")
             shown = self.redact.excerpt(redact_userinfo(location), EXCERPT_LENGTH)
-            target = urlsplit(location) if location else None
+            try:
+                target = urlsplit(location) if location else None
+            except ValueError:  # not a URL (e.g. "http://[x"): shown, but no guess from it
+                target = None
             if target and target.scheme == "https" and url.startswith("http://") and \
                     target.netloc.lower() == urlsplit(url).netloc.lower():
                 guess = "an http-to-https redirect: use https:// in url"

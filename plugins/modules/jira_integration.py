@@ -354,13 +354,14 @@ def plan_present(module, current, health=None):
         module.warn("Xray did not report %s of integration %r (missing or null), so the task's value was neither "
                     "compared nor sent." % (", ".join(unknown), current["connection_name"]))
     send_password, why = password_decision(module, current, changes, health)
+    current_auth = " ".join(current.get("auth_type", "").split())  # as read: one line in a message
     if changes.get("auth_type", "basic") != "basic":
         module.fail_json(msg="Integration %r uses auth_type %s; the Xray API can only write basic, so switching it to "
-                         "%s must be done in the Xray UI." % (name, current["auth_type"], changes["auth_type"]),
+                         "%s must be done in the Xray UI." % (name, current_auth, changes["auth_type"]),
                          changed=False)
     if "auth_type" in changes and not send_password:
         module.fail_json(msg="Integration %r uses auth_type %s; switching it to basic needs password with "
-                         "update_password=always." % (name, current["auth_type"]), changed=False, password_sent=False)
+                         "update_password=always." % (name, current_auth), changed=False, password_sent=False)
     after = dict(current, **changes)
     if not changes and not send_password:
         return Plan(None, current, after)

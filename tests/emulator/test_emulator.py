@@ -491,6 +491,120 @@ def test_config_patch_rejects_bad_values(emulator, session, patch):
     assert session.get(emulator.url + "/_emulator/config").json()["details_name_field"] == "connection_name"
 
 
+# --------------------------------------------------------------------------- Jira's side: the password it accepts
+
+JIRA_URL = "https://example.atlassian.net"
+
+
+def status_of(emulator, session, name="jira-1"):
+    body = session.get(emulator.url + STATUS, params={"integrationName": name}).json()
+    return body["status"], body["reason"]
+
+
+def test_jira_accepts_anything_until_told(emulator, session, created):
+    assert session.get(emulator.url + "/_emulator/jira").json() == {"jira": {}}
+    assert emulator.jira_passwords == {}
+    assert status_of(emulator, session) == ("HEALTHY_INTEGRATION", "Integration is healthy and operational.")
+    response = session.put(emulator.url + INTEGRATIONS + "/jira-1", json={"connection_name": "jira-1", "password": "x"})
+    assert response.status_code == 200
+
+
+def test_revoked_password_makes_the_integration_faulty_until_the_new_one_is_stored(emulator, session, created):
+    listed = session.put(emulator.url + "/_emulator/jira", json={"jira_server_url": JIRA_URL, "password": "new"})
+    assert (listed.status_code, listed.json()) == (200, {"jira": {JIRA_URL: "new"}})
+    assert status_of(emulator, session) == ("FAULTY_CONFIGURATION", "The system is unable to connect to Jira.")
+    # The stored (old) password is what an update without one is tested with: rejected, nothing stored.
+    for body in ({"connection_name": "jira-1", "skip_proxy": True}, {"connection_name": "jira-1", "password": "old"},
+                 {"connection_name": "jira-1", "username": "other@example.com", "password": "s3cret"}):
+        response = session.put(emulator.url + INTEGRATIONS + "/jira-1", json=body)
+        assert (response.status_code, response.json()) == (400, {"error": CONNECT_FAILED}), body
+    assert emulator.integrations["jira-1"] == dict(create_body(), skip_proxy=False)
+    assert status_of(emulator, session)[0] == "FAULTY_CONFIGURATION"
+    response = session.put(emulator.url + INTEGRATIONS + "/jira-1", json={"connection_name": "jira-1", "password": "new"})
+    assert (response.status_code, response.json()) == (200, {"info": "Integration has been successfully updated"})
+    assert emulator.integrations["jira-1"]["password"] == "new"
+    assert status_of(emulator, session) == ("HEALTHY_INTEGRATION", "Integration is healthy and operational.")
+    # With the accepted password stored, an update of another field passes the connection test.
+    response = session.put(emulator.url + INTEGRATIONS + "/jira-1", json={"connection_name": "jira-1", "skip_proxy": True})
+    assert response.status_code == 200
+    assert [entry["status"] for entry in emulator.requests] == [200, 400, 400, 400, 200, 200, 200, 200]
+
+
+def test_create_with_a_password_jira_rejects_stores_nothing(emulator, session):
+    emulator.set_jira_password(JIRA_URL, "accepted")
+    response = session.post(emulator.url + INTEGRATIONS, json=create_body(password="wrong"))
+    assert (response.status_code, response.json()) == (400, {"error": CONNECT_FAILED})
+    assert emulator.integrations == {}
+    assert session.post(emulator.url + INTEGRATIONS, json=create_body(password="accepted")).status_code == 200
+    assert status_of(emulator, session)[0] == "HEALTHY_INTEGRATION"
+
+
+@pytest.mark.parametrize("spelling", ["https://EXAMPLE.atlassian.net/", "HTTPS://Example.Atlassian.Net", JIRA_URL + "/"])
+def test_jira_urls_compared_like_the_module(emulator, session, spelling):
+    emulator.set_jira_password(spelling, "accepted")
+    assert emulator.jira_passwords == {JIRA_URL: "accepted"}
+    assert session.post(emulator.url + INTEGRATIONS, json=create_body(password="wrong")).status_code == 400
+    assert session.post(emulator.url + INTEGRATIONS, json=create_body(password="accepted")).status_code == 200
+    # Another path is another Jira (as for the module, only the case of scheme and host and a final slash don't count).
+    other = create_body(connection_name="jira-2", password="anything", jira_server_url=JIRA_URL + "/jira")
+    assert session.post(emulator.url + INTEGRATIONS, json=other).status_code == 200
+
+
+def test_update_to_another_jira_is_tested_against_that_one(emulator, session, created):
+    emulator.set_jira_password("https://other.atlassian.net", "other-pw")
+    body = {"connection_name": "jira-1", "jira_server_url": "https://other.atlassian.net"}
+    assert session.put(emulator.url + INTEGRATIONS + "/jira-1", json=body).status_code == 400
+    assert session.put(emulator.url + INTEGRATIONS + "/jira-1", json=dict(body, password="other-pw")).status_code == 200
+    assert status_of(emulator, session)[0] == "HEALTHY_INTEGRATION"
+
+
+def test_explicit_health_wins_over_jira(emulator, session, created):
+    emulator.set_jira_password(JIRA_URL, "s3cret")
+    emulator.set_health("jira-1", "INTERNAL_SERVER_ERROR")
+    assert status_of(emulator, session) == ("INTERNAL_SERVER_ERROR", "Internal server error")
+    emulator.set_jira_password(JIRA_URL, "new")
+    emulator.set_health("jira-1", "HEALTHY_INTEGRATION")
+    assert status_of(emulator, session)[0] == "HEALTHY_INTEGRATION"
+
+
+def test_jira_connection_fails_still_wins(emulator, session):
+    emulator.set_jira_password(JIRA_URL, "s3cret")
+    emulator.set_config(jira_connection_fails=True)
+    assert session.post(emulator.url + INTEGRATIONS, json=create_body()).status_code == 400
+    assert emulator.integrations == {}
+
+
+def test_jira_password_can_be_unset_and_reset_clears(emulator, session, created):
+    session.put(emulator.url + "/_emulator/jira", json={"jira_server_url": JIRA_URL, "password": "new"})
+    session.put(emulator.url + "/_emulator/jira", json={"jira_server_url": "http://jira.local:8080/", "password": "p"})
+    assert emulator.jira_passwords == {JIRA_URL: "new", "http://jira.local:8080": "p"}
+    unset = session.put(emulator.url + "/_emulator/jira", json={"jira_server_url": JIRA_URL + "/", "password": None})
+    assert unset.json() == {"jira": {"http://jira.local:8080": "p"}}
+    assert status_of(emulator, session)[0] == "HEALTHY_INTEGRATION"
+    emulator.set_jira_password(JIRA_URL, "new")
+    assert session.post(emulator.url + "/_emulator/reset").status_code == 200
+    assert session.get(emulator.url + "/_emulator/jira").json() == {"jira": {}}
+    assert emulator.requests == []  # the control API is not logged
+
+
+@pytest.mark.parametrize("body", [{}, {"jira_server_url": JIRA_URL}, {"password": "p"},
+                                  {"jira_server_url": "acme.atlassian.net", "password": "p"},
+                                  {"jira_server_url": JIRA_URL, "password": ""},
+                                  {"jira_server_url": JIRA_URL, "password": 7},
+                                  {"jira_server_url": JIRA_URL, "password": "p", "username": "u"}, [JIRA_URL]])
+def test_jira_control_rejects_bad_bodies(emulator, session, body):
+    response = session.put(emulator.url + "/_emulator/jira", json=body)
+    assert response.status_code == 400 and "error" in response.json()
+    assert emulator.jira_passwords == {}
+
+
+def test_set_jira_password_checks_its_arguments(emulator):
+    with pytest.raises(ValueError):
+        emulator.set_jira_password("acme.atlassian.net", "p")
+    with pytest.raises(ValueError):
+        emulator.set_jira_password(JIRA_URL, "")
+
+
 # --------------------------------------------------------------------------- request log and connections
 
 def test_request_log_entry(emulator, session):
@@ -705,7 +819,7 @@ def test_reset_restores_everything(session):
 
 @pytest.mark.parametrize("method, path, status", [
     ("GET", "/_emulator/nope", 404), ("PUT", "/_emulator/config", 405), ("GET", "/_emulator/reset", 405),
-    ("POST", "/_emulator/health", 400),
+    ("POST", "/_emulator/health", 400), ("POST", "/_emulator/jira", 405), ("PUT", "/_emulator/jira", 400),
 ])
 def test_control_errors(emulator, session, method, path, status):
     assert session.request(method, emulator.url + path, json={}).status_code == status

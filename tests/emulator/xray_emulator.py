@@ -26,7 +26,7 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 DEFAULT_XRAY_VERSION = "3.140.0"
 DEFAULT_ADMIN_TOKENS = ("emulator-admin-token",)
@@ -115,6 +115,21 @@ def is_http_url(value):
         return False
     parts = urlsplit(value)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def normalize_url(url):
+    """A Jira URL as the module compares it: scheme and host case and a trailing slash don't count."""
+    text = str(url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # not a URL at all: compared as text
+        return text
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, parts.fragment))
+
+
+def is_jira_account(url, password):
+    """A Jira URL (scheme and host in any case) and the password it accepts: non-empty text, or None for any."""
+    return isinstance(url, str) and is_http_url(normalize_url(url)) and (password is None or is_text(password))
 
 
 def parse_json(raw):
@@ -227,6 +242,12 @@ class IntegrationStore:
             return HEALTHY, HEALTH_REASONS[HEALTHY]
         return entry["status"], entry["reason"]
 
+    def explicit_health(self, name):
+        """(status, reason) set through the control API for name, else None."""
+        with self._lock:
+            entry = self._health.get(name)
+        return None if entry is None else (entry["status"], entry["reason"])
+
     def health_snapshot(self):
         with self._lock:
             return copy.deepcopy(self._health)
@@ -235,6 +256,39 @@ class IntegrationStore:
         with self._lock:
             self._records.clear()
             self._health.clear()
+
+
+class JiraAccounts:
+    """The Jira instances the integrations connect to: the one password each accepts, by normalised URL.
+
+    A URL without an accepted password accepts any (the emulator's behaviour before Jira was modelled).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._passwords = {}
+
+    def set_password(self, url, password):
+        """Accept only password at url from now on (None: accept any again)."""
+        with self._lock:
+            if password is None:
+                self._passwords.pop(normalize_url(url), None)
+            else:
+                self._passwords[normalize_url(url)] = password
+
+    def accepts(self, url, password):
+        """Whether Jira at url would let Xray in with password."""
+        with self._lock:
+            accepted = self._passwords.get(normalize_url(url))
+        return accepted is None or password == accepted
+
+    def snapshot(self):
+        with self._lock:
+            return dict(self._passwords)
+
+    def clear(self):
+        with self._lock:
+            self._passwords.clear()
 
 
 class LockedList:
@@ -468,6 +522,7 @@ class EmulatorState:
 
     def __init__(self, xray_version, credentials):
         self.store = IntegrationStore()
+        self.jira = JiraAccounts()
         self.log = LockedList()
         self.faults = FaultQueue()
         self.config = Config(xray_version)
@@ -476,6 +531,7 @@ class EmulatorState:
 
     def reset(self):
         self.store.clear()
+        self.jira.clear()
         self.log.clear()
         self.faults.clear()
         self.config.reset()
@@ -524,7 +580,7 @@ def api_create(state, req, _name):
     exists = error(400, "Integration with connection name %s already exists" % record["connection_name"])
     if state.store.get(record["connection_name"]) is not None:
         return exists
-    if state.config.get("jira_connection_fails"):
+    if state.config.get("jira_connection_fails") or not state.jira.accepts(record["jira_server_url"], record["password"]):
         return error(400, MSG_CONNECT_FAILED)
     if not state.store.create(record):
         return exists
@@ -538,9 +594,13 @@ def api_update(state, req, name):
     changes, message = update_changes(body, name)
     if message:
         return error(400, message)
-    if state.store.get(name) is None:
+    current = state.store.get(name)
+    if current is None:
         return error(404, MSG_NO_INTEGRATION)
-    if state.config.get("jira_connection_fails"):
+    # Xray tests the connection with what it would store: the body's values, else the stored ones.
+    resulting = dict(current, **changes)
+    if state.config.get("jira_connection_fails") or not state.jira.accepts(resulting.get("jira_server_url"),
+                                                                           resulting.get("password")):
         return error(400, MSG_CONNECT_FAILED)
     if not state.store.update(name, changes):
         return error(404, MSG_NO_INTEGRATION)
@@ -578,9 +638,20 @@ def api_status(state, req, _name):
     name = req.query.get("integrationName")
     if not name:
         return error(400, "Missing mandatory query parameter: integrationName")
-    if state.store.get(name) is None:
+    record = state.store.get(name)
+    if record is None:
         return json_response(404, status_body(name, "INTEGRATION_NOT_FOUND", HEALTH_REASONS["INTEGRATION_NOT_FOUND"]))
-    return json_response(200, status_body(name, *state.store.health(name)))
+    return json_response(200, status_body(name, *integration_health(state, record)))
+
+
+def integration_health(state, record):
+    """(status, reason): a health set through the control API wins; else whether Jira takes the stored password."""
+    explicit = state.store.explicit_health(record["connection_name"])
+    if explicit is not None:
+        return explicit
+    if state.jira.accepts(record.get("jira_server_url"), record.get("password")):
+        return HEALTHY, HEALTH_REASONS[HEALTHY]
+    return "FAULTY_CONFIGURATION", HEALTH_REASONS["FAULTY_CONFIGURATION"]
 
 
 def api_version(state, _req, _name):
@@ -723,6 +794,20 @@ def ctl_set_health(state, payload):
     return json_response(200, {"health": state.store.health_snapshot()})
 
 
+def ctl_get_jira(state, _payload):
+    return json_response(200, {"jira": state.jira.snapshot()})
+
+
+def ctl_set_jira(state, payload):
+    payload = _require_object(payload)
+    url, password = payload.get("jira_server_url"), payload.get("password")
+    if set(payload) != {"jira_server_url", "password"} or not is_jira_account(url, password):
+        raise ValueError("Expected {\"jira_server_url\": an http(s) URL, \"password\": a non-empty string, or null "
+                         "to accept any}")
+    state.jira.set_password(url, password)
+    return ctl_get_jira(state, payload)
+
+
 def ctl_get_faults(state, _payload):
     return json_response(200, {"faults": state.faults.snapshot()})
 
@@ -748,6 +833,7 @@ CONTROL_ROUTES = {
     "integrations": {"GET": ctl_get_integrations, "POST": ctl_seed},
     "config": {"GET": ctl_get_config, "PATCH": ctl_patch_config},
     "health": {"GET": ctl_get_health, "POST": ctl_set_health},
+    "jira": {"GET": ctl_get_jira, "PUT": ctl_set_jira},
     "faults": {"GET": ctl_get_faults, "POST": ctl_add_faults, "DELETE": ctl_clear_faults},
     "errors": {"GET": ctl_get_errors},
 }
@@ -1136,6 +1222,17 @@ class XrayEmulator(BackgroundServer):
 
     def set_health(self, integration_name, status, reason=None):
         self.state.store.set_health(integration_name, status, reason)
+
+    def set_jira_password(self, jira_server_url, password):
+        """The one password Jira at that URL accepts from now on (None: any), as a Jira admin revoking a token."""
+        if not is_jira_account(jira_server_url, password):
+            raise ValueError("set_jira_password needs an http(s) URL and a non-empty password (or None)")
+        self.state.jira.set_password(jira_server_url, password)
+
+    @property
+    def jira_passwords(self):
+        """{normalised Jira URL: the password it accepts}."""
+        return self.state.jira.snapshot()
 
 
 # --------------------------------------------------------------------------- command line

@@ -67,6 +67,8 @@ MODULES = {"jira_integration": jira_integration, "jira_integration_info": jira_i
 STATUSES = (200, 201, 202, 204, 301, 302, 307, 400, 401, 403, 404, 409, 429, 500, 502, 503, 504)
 CONTENT_TYPES = ("application/json", "application/json; charset=utf-8", "text/html", "text/plain", None,
                  "application/xml")
+UNUSABLE_CHARSETS = ("text/html; charset=idna", "text/plain; charset=undefined", "application/json; charset=idna")
+NEVER_JSON = ("html", "text", "empty", "whitespace")
 FAILURE_KINDS = (CONNECT, TLS, PROXY, INVALID, DROPPED, TIMEOUT)
 ECHO_FORMS = ("raw", "json", "html", "percent", "repr", "base64")
 WRITES = ("POST", "PUT", "DELETE")
@@ -77,22 +79,27 @@ ENDED_STATUSES = (502,)
 GET_RETRY_KINDS = (CONNECT, PROXY, DROPPED, TIMEOUT)
 GET_RETRY_STATUSES = (429, 502, 503, 504)
 MAX_WAIT = 30.0
-# The most a run may send, per attempt budget (1 + retries) - derived in check_requests.
+# The most requests a run may send, in units of 1 + retries (the attempts one request may take). Each read is
+# one GET plus, on a 404 that is not Xray's, one GET of the version: 2. jira_integration: the details (2), the
+# health first with update_password=on_unhealthy (2), the write (1: resends come out of the same attempts), a
+# re-read after each of at most two unclear outcomes (2 x 2), the health after the write (2): 11. The info
+# module: the details (2) and the health (2): 4.
 BUDGETS = {"jira_integration": 11, "jira_integration_info": 4}
 REQUEST_LIMIT = 200
 
 STRING_FIELDS = ("auth_type", "username", "installation_type", "jira_server_url")
 COMPARED_FIELDS = STRING_FIELDS + ("skip_proxy",)
 CREATE_REQUIRED = ("username", "password", "installation_type", "jira_server_url")
+JIRA_URLS = ("https://acme.atlassian.net", "HTTPS://ACME.atlassian.net/", "https://jira.acme.example/jira")
 DEFAULTS = dict(auth_type="basic", username="bot@acme.example", installation_type="cloud",
                 jira_server_url="https://acme.atlassian.net")
 NAMES = ("jira-1", "Jira Cloud/EU", u"\u00fcn\u00ef \u540d")
 MINIMUM_API_VERSION = (3, 129)
-# No capital N anywhere below: a "None" in a message can only be the module's own leak.
+# Nothing generated spells the word None: a "None" in a message can only be the module's own leak.
 PASSWORD_CHARS = u" \"'\\<>&%+/=:;@#?!{}[]$*~`\n\t\u00e9\u00fc\u20ac\U0001f600abcxyz0123456789"
 TOKEN_CHARS = "".join(chr(code) for code in range(0x21, 0x7f) if chr(code) != "N")
 FILLERS = ("Bad Request", "Integration not found", "Internal Server Error", "We were not able to connect to your Jira",
-           "unauthorized", "Service Unavailable", "")
+           "unauthorized", "Service Unavailable", "", "Jira answered:\nHTTP 401\r\nUnauthorized", "\tindented\x1b[31m red")
 VERSIONS = ("3.140.0", "3.129", "3.128.9", "3.136.0-rc1", "3.200.0\nbuild 7", "v3.140", "", "banana", "3", 3140,
             None, "99999999999999999999.1")
 STATUS_NAMES = ("HEALTHY_INTEGRATION", "FAULTY_CONFIGURATION", "INTEGRATION_NOT_FOUND", "INTERNAL_SERVER_ERROR", 7, None)
@@ -227,12 +234,11 @@ def tasks(draw):
     options.update(
         diff=draw(st.booleans()),
         state=draw(st.sampled_from(("present", "present", "absent"))),
-        password=draw(optional(st.text(PASSWORD_CHARS, min_size=5, max_size=12).map(lambda tail: "Jpw" + tail)), 10),
+        password=draw(optional(st.text(PASSWORD_CHARS, min_size=5, max_size=12).map(lambda tail: "Jpw" + tail), 10)),
         auth_type=draw(st.sampled_from((None, None, None, "basic", "basic", "oauth1", "oauth2"))),
         username=draw(optional(st.sampled_from((DEFAULTS["username"], "other@acme.example")), 10)),
         installation_type=draw(optional(st.sampled_from(("cloud", "server")), 10)),
-        jira_server_url=draw(optional(st.sampled_from((DEFAULTS["jira_server_url"], "HTTPS://ACME.atlassian.net/",
-                                                        "https://jira.acme.example/jira")), 10)),
+        jira_server_url=draw(optional(st.sampled_from(JIRA_URLS), 10)),
         skip_proxy=draw(optional(st.booleans())),
         update_password=draw(st.sampled_from(("on_create", "always", "on_unhealthy"))),
         verify_health=draw(st.booleans()),
@@ -380,7 +386,7 @@ def field_values(draw, task, field, plausible):
         return "HTTPS://ACME.atlassian.net/" if field == "jira_server_url" else wanted.upper() if field != "username" \
             else wanted
     if form == "other":
-        return draw(st.sampled_from({"auth_type": ("oauth1", "oauth2", "basic"), "username": ("someone@acme.example",),
+        return draw(st.sampled_from({"auth_type": ("oauth1", "oauth2", "basic", "OAuth 2.0\n(3LO)"), "username": ("someone@acme.example",),
                                      "installation_type": ("server", "cloud"),
                                      "jira_server_url": ("https://jira.other.example", "http://[x")}[field]))
     return wanted
@@ -419,7 +425,10 @@ def bodies(draw, shape, status, task):
     if shape == "xray_error":
         return json.dumps({"error": draw(server_texts(task))}, ensure_ascii=False)
     if shape == "artifactory_errors":
-        return json.dumps({"errors": [{"status": status, "message": draw(server_texts(task))}]}, ensure_ascii=False)
+        body = {"errors": [{"status": status, "message": draw(server_texts(task))}]}
+        if draw(st.booleans()):
+            body["error"] = draw(server_texts(task))  # both shapes at once: not Xray's own
+        return json.dumps(body, ensure_ascii=False)
     if shape == "info":
         return json.dumps({"info": draw(server_texts(task))}, ensure_ascii=False)
     if shape == "version":
@@ -449,13 +458,14 @@ def headers(draw, task):
     found = {}
     if draw(st.booleans()):
         location = draw(st.sampled_from(("https://xray.test/ui/login?next=%2F", "http://xray.test/xray/api/v1/",
-                                         "https://sso.acme.example/saml", "/relative", "")))
+                                         "https://sso.acme.example/saml", "/relative", "", "http://[x/login")))
         if task.secrets and draw(st.booleans()):
             location += "?t=" + draw(echoes(task))
         found["Location"] = location
     if draw(st.booleans()):
         found["Retry-After"] = draw(st.sampled_from(("0", "2", "9" * 400, "Wed, 21 Oct 2099 07:28:00 GMT",
-                                                     "Thu, 01 Jan 1970 00:00:00 GMT", "-5", "soon", "1e9999", "")))
+                                                     "Thu, 01 Jan 1970 00:00:00 GMT", "-5", "soon", "1e9999", "",
+                                                     u"\u00b2", u"\u0663")))
     if task.secrets and draw(st.booleans()):
         found["X-Echo"] = draw(echoes(task))
     return found
@@ -495,6 +505,9 @@ def hostile_answers(draw, kind, task):
         status = draw(st.integers(100, 999))
     shape = draw(st.sampled_from(PREFERRED_SHAPES[kind] + SHAPES))
     content_type = draw(st.sampled_from(("application/json",) * 4 + CONTENT_TYPES))
+    if shape in NEVER_JSON and draw(st.sampled_from((False,) * 3 + (True,))):
+        # A charset Python knows but cannot decode bytes with; the body is no JSON in any charset.
+        content_type = draw(st.sampled_from(UNUSABLE_CHARSETS))
     text = draw(bodies(shape, status, task))
     encoding = draw(st.sampled_from(("utf-8",) * 5 + ("bom", "latin-1", "junk")))
     body = text.encode("latin-1", errors="replace") if encoding == "latin-1" else text.encode("utf-8")
@@ -842,7 +855,7 @@ def check_exit(run):
         assert isinstance(text, str), result
         assert not re.search(r"\bNone\b", text), "None leaked into %r" % text
     if msg is not None:
-        assert "\n" not in msg and "\r" not in msg, "msg is not one line: %r" % msg
+        assert not any(unicodedata.category(char) == "Cc" for char in msg), "msg is not one line of text: %r" % msg
     return result
 
 
@@ -852,12 +865,10 @@ def strings_in(value):
     elif isinstance(value, dict):
         for key, item in value.items():
             yield key
-            for text in strings_in(item):
-                yield text
+            yield from strings_in(item)
     elif isinstance(value, list):
         for item in value:
-            for text in strings_in(item):
-                yield text
+            yield from strings_in(item)
 
 
 def check_secrets(run):
@@ -891,7 +902,8 @@ def check_requests(run):
             pauses += 1
             continue
         assert outcome.failure == DROPPED or outcome.status in ENDED_STATUSES, (
-            "%s sent again after %r: the first may have reached Xray" % (log[current].method, outcome))
+            "%s sent again after %r: only an attempt that certainly did not reach Xray, or certainly ended, may be "
+            "sent again" % (log[current].method, outcome))
         method = log[previous].method
         if method == "POST":
             assert shows_absent(between), "POST resent without a re-read that shows it absent"
@@ -998,8 +1010,8 @@ def check_run(run):
     check_requests(run)
     check_changed(run, run.result)
     check_decisions(run, run.result)
-    event("%s: %s, %s, %d write(s)" % (run.task.module, initial_read(run)[0], "failed" if run.result.get("failed") else
-                                        "changed" if run.result["changed"] else "ok", len(run.writes)))
+    outcome = "failed" if run.result.get("failed") else "changed" if run.result["changed"] else "ok"
+    event("%s: %s, %s, %d write(s)" % (run.task.module, initial_read(run)[0], outcome, len(run.writes)))
 
 
 # -- the property and the defects of 0.1.0 ------------------------------------------------
@@ -1011,6 +1023,8 @@ SPEC = dict(connection_name="jira-1", username=DEFAULTS["username"], password=PA
 STORED = dict(connection_name="jira-1", auth_type="basic", username=DEFAULTS["username"], installation_type="cloud",
               jira_server_url=DEFAULTS["jira_server_url"], skip_proxy=False)
 NOT_FOUND = reply(404, {"error": "Integration not found"})
+HEALTH = dict(status="HEALTHY_INTEGRATION", reason="Integration is healthy", time="2024-01-01T12:00:00Z")
+MULTILINE = "Jira answered:\nHTTP 401 Unauthorized"
 ARTIFACTORY_404 = reply(404, {"errors": [{"status": 404, "message": "Not Found"}]})
 
 
@@ -1018,7 +1032,7 @@ def spec_task(**options):
     return make_task("jira_integration", token=TOKEN, **dict(SPEC, **options))
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None, print_blob=False,
+@settings(max_examples=600, deadline=None, derandomize=True, database=None, print_blob=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(task=tasks(), data=st.data())
 # A write answered 200 with an HTML page is not a success; the re-read finds nothing.
@@ -1034,19 +1048,34 @@ def spec_task(**options):
     reply(500, "<p>Basic %s</p>" % base64.b64encode(("admin:" + PASSWORD).encode("utf-8")).decode("ascii"), "text/html")))
 # Xray spells the name in another case: no change, and no PUT of connection_name.
 @example(task=spec_task(), data=ScriptedServer(reply(200, dict(STORED, connection_name="Jira-1"))))
-@example(task=spec_task(username="other@acme.example"), data=ScriptedServer(reply(200, dict(STORED, connection_name="Jira-1")),
-                                                                              reply(200, b"", None)))
+@example(task=spec_task(username="other@acme.example"),
+         data=ScriptedServer(reply(200, dict(STORED, connection_name="Jira-1")), reply(200, b"", None)))
 # Artifactory's JSON 404 is not Xray saying "absent".
 @example(task=spec_task(state="absent"), data=ScriptedServer(ARTIFACTORY_404, ARTIFACTORY_404))
 @example(task=spec_task(), data=ScriptedServer(ARTIFACTORY_404, reply(200, {"xray_version": "3.120.0"})))
-# A POST that timed out is sent once.
+@example(task=spec_task(state="absent"), data=ScriptedServer(reply(404, {"error": "Not Found", "errors": [{"status": 404}]}),
+                                                             fail(CONNECT, "refused")))
+# A POST that timed out is sent once; one that failed its TLS handshake too.
 @example(task=spec_task(), data=ScriptedServer(NOT_FOUND, fail(TIMEOUT), NOT_FOUND))
+@example(task=spec_task(), data=ScriptedServer(NOT_FOUND, fail(TLS, "handshake failure")))
 @example(task=spec_task(), data=ScriptedServer(NOT_FOUND, reply(504, "<html>Gateway Timeout</html>", "text/html"), NOT_FOUND))
 # 200,000-deep JSON.
 @example(task=spec_task(), data=ScriptedServer(reply(200, "[" * 200000 + "]" * 200000)))
 # Details without auth_type, or with null, and a task that says basic: nothing to do.
 @example(task=spec_task(auth_type="basic"), data=ScriptedServer(reply(200, {k: v for k, v in STORED.items() if k != "auth_type"})))
 @example(task=spec_task(auth_type="basic"), data=ScriptedServer(reply(200, dict(STORED, auth_type=None))))
+# Found by generated runs. Server text inside msg must be one line: the version, an auth_type, a health reason.
+@example(task=spec_task(), data=ScriptedServer(ARTIFACTORY_404, reply(200, {"xray_version": "3.100.0\nbuild 7"})))
+@example(task=spec_task(auth_type="basic"), data=ScriptedServer(reply(200, dict(STORED, auth_type="OAuth 2.0\n(3LO)"))))
+@example(task=spec_task(update_password="on_unhealthy"), data=ScriptedServer(
+    reply(200, STORED), reply(200, dict(HEALTH, status="FAULTY_CONFIGURATION", reason=MULTILINE)), reply(204), reply(200, HEALTH)))
+@example(task=spec_task(username="other@acme.example", verify_health=True), data=ScriptedServer(
+    reply(200, STORED), reply(204), reply(200, dict(HEALTH, status="FAULTY_CONFIGURATION", reason=MULTILINE))))
+# Found by generated runs. Headers are untrusted too: a charset Python cannot decode with, a Retry-After in
+# non-ASCII digits, a Location that is no URL.
+@example(task=spec_task(), data=ScriptedServer(reply(500, "<p>down</p>", "text/html; charset=idna")))
+@example(task=spec_task(), data=ScriptedServer(reply(503, {"error": "busy"}, headers={"Retry-After": u"\u00b2"}), NOT_FOUND))
+@example(task=spec_task(), data=ScriptedServer(reply(302, b"", None, headers={"Location": "http://[x/login"})))
 def test_every_generated_run_keeps_the_promises(task, data):
     server = data.start() if isinstance(data, ScriptedServer) else DataServer(data, task)
     check_run(run_module(task, server))
