@@ -448,8 +448,10 @@ def main():
         # Outside the except block: ansible-core < 2.19 would attach the handled exception's traceback at -vvv.
         # A write that failed is no change; one that succeeded before a later failure is. Either way the
         # user learns whether the password went out, and the health the task read.
-        reported = result if written else dict((key, result[key]) for key in ("password_sent", "status") if key in result)
-        module.fail_json(**dict(reported, changed=written, msg=failure.message, http_status=failure.status))
+        kept = result if written else dict((key, result[key]) for key in ("password_sent", "status") if key in result)
+        reported = dict(kept)
+        reported.update(changed=written, msg=failure.message, http_status=failure.status)
+        module.fail_json(**reported)
     module.exit_json(**result)
 
 
