@@ -80,7 +80,7 @@ options:
         write may still be running in Xray, so it is read back once and never sent again.
       - Waits grow exponentially from O(retry_backoff) with random jitter; a C(Retry-After) header is
         honoured up to 30 seconds. Every retry is reported as a warning.
-      - V(0) disables retries.
+      - V(0) disables retries; at most V(100).
     type: int
     default: 3
   retry_backoff:

@@ -23,6 +23,8 @@ from ansible_collections.frogops.xray.plugins.module_utils._http_transport impor
 from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayClient, XrayError, auth_header
 
 COLLECTION_VERSION = "0.1.0"
+# More would only keep a task waiting for hours (each wait is up to 30 s).
+MAX_RETRIES = 100
 
 
 def connection_argument_spec():
@@ -64,20 +66,21 @@ def module_kwargs(own_options, **extra):
     return kwargs
 
 
-def check_connection_options(module):
-    """Fail before any request on connection options that cannot work."""
+def check_connection_options(module, failure_result=None):
+    """Fail before any request on connection options that cannot work; failure_result joins the failure."""
     params = module.params
+    extra = dict(failure_result or {}, changed=False)
     if not HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR, changed=False)
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR, **extra)
     if not params["access_token"] and params["url_password"] is None:
         module.fail_json(msg="url_password (or JFROG_PASSWORD) is required with url_username when no access_token is set",
-                         changed=False)
+                         **extra)
     if params["timeout"] <= 0:
-        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % params["timeout"], changed=False)
-    if params["retries"] < 0:
-        module.fail_json(msg="retries must be 0 or more, got %d" % params["retries"], changed=False)
+        module.fail_json(msg="timeout must be a positive number of seconds, got %s" % params["timeout"], **extra)
+    if not 0 <= params["retries"] <= MAX_RETRIES:
+        module.fail_json(msg="retries must be from 0 to %d, got %d" % (MAX_RETRIES, params["retries"]), **extra)
     if params["retry_backoff"] < 0:
-        module.fail_json(msg="retry_backoff must be 0 or more seconds, got %s" % params["retry_backoff"], changed=False)
+        module.fail_json(msg="retry_backoff must be 0 or more seconds, got %s" % params["retry_backoff"], **extra)
 
 
 def _check_files(params):
@@ -88,9 +91,12 @@ def _check_files(params):
             raise XrayError("%s: %s does not exist." % (option, path))
 
 
-def client_from_module(module):
-    """An XrayClient for the module's connection options; fails the task on bad ones."""
-    check_connection_options(module)
+def client_from_module(module, failure_result=None):
+    """An XrayClient for the module's connection options; fails the task on bad ones.
+
+    failure_result: return values every failure of the module carries (e.g. password_sent=False).
+    """
+    check_connection_options(module, failure_result)
     params = module.params
     try:
         _check_files(params)
@@ -117,7 +123,7 @@ def client_from_module(module):
         keep_secret(module, client, None)
         return client
     # Outside the except block: ansible-core < 2.19 would attach the handled exception's traceback at -vvv.
-    module.fail_json(msg=message, changed=False)
+    module.fail_json(msg=message, **dict(failure_result or {}, changed=False))
 
 
 def keep_secret(module, client, value):

@@ -132,6 +132,9 @@ def integration_from_details(client, name, reply, url):
         raise unexpected("no connection_name (or integrationName) text in the object")
     if not same_name(spelled, name):
         raise unexpected("the details of another integration (%r)" % client.redact(spelled))
+    texts = [value for value in body.values() if isinstance(value, str)]
+    if any(not _is_unicode(value) for value in texts):
+        raise unexpected("text that is not valid Unicode (a lone surrogate)")
     integration = {"connection_name": spelled}
     problems = []
     for field in STRING_FIELDS:
@@ -148,6 +151,15 @@ def integration_from_details(client, name, reply, url):
     if problems:
         raise unexpected("field(s) %s of the wrong type" % ", ".join(problems))
     return integration
+
+
+def _is_unicode(text):
+    """Whether text is valid Unicode: a JSON "\\ud800" escape is valid JSON but cannot be returned to Ansible."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _version_tuple(version):
@@ -220,9 +232,11 @@ def update_integration(client, name, payload, changes):
         current = read_integration(client, name)
         if current is None:
             return False
-        if not changes:
+        differing, unknown = compare(current, changes)
+        # Not proof: a field Xray did not report, or skip_proxy false (what a missing skip_proxy reads as).
+        if not changes or unknown or changes.get("skip_proxy") is False:
             return None
-        return not compare(current, changes)[0]
+        return not differing
     try:
         return client.write("PUT", INTEGRATIONS_PATH + (name,), payload, took_effect, STILL_SAVING_HINT)
     except XrayError as error:

@@ -21,6 +21,7 @@ import base64
 import html
 import json
 import re
+import unicodedata
 
 from urllib.parse import quote, quote_plus, unquote, unquote_plus
 
@@ -73,6 +74,14 @@ def encoded_forms(secret):
     }
     # percent-encoding with lower-case hex (the secret's own letters keep their case)
     forms |= {re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), form) for form in forms if "%" in form}
+    # Unicode normal forms (servers normalise text) and UTF-8 read as Latin-1 or CP1252 (mojibake).
+    for normal_form in ("NFC", "NFD", "NFKC", "NFKD"):
+        forms.add(unicodedata.normalize(normal_form, secret))
+    for charset in ("latin-1", "cp1252"):
+        try:
+            forms.add(secret.encode("utf-8").decode(charset))
+        except UnicodeDecodeError:
+            pass
     forms.discard("")
     return sorted(forms, key=len, reverse=True)
 
@@ -122,7 +131,10 @@ class Redactor:
         for _depth in range(_DECODE_DEPTH):
             views |= {decode(view) for view in views for decode in _DECODERS}
         views |= {_collapse(view) for view in views}
-        return any(secret in view or _collapse(secret) in view for view in views for secret in self._secrets)
+        views |= {unicodedata.normalize("NFKC", view).casefold() for view in views}
+        return any(secret in view or _collapse(secret) in view or
+                   unicodedata.normalize("NFKC", secret).casefold() in view
+                   for view in views for secret in self._secrets)
 
     def excerpt(self, text, length):
         """A single-line, secret-free start of text, at most length characters (plus "...").

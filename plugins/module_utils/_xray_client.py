@@ -95,7 +95,10 @@ class Reply:
     @property
     def documented_success(self):
         """2xx with an empty or JSON object body: how Xray says a write was done."""
-        return 200 <= self.status < 300 and self.complete and (self.is_empty or self.is_object)
+        if not (200 <= self.status < 300 and self.complete):
+            return False
+        # A JSON object that reports an error (a WAF's {"errors": [...]}) is no success, whatever the status.
+        return self.is_empty or (self.is_object and "error" not in self.data and "errors" not in self.data)
 
     @property
     def error_text(self):
@@ -114,8 +117,10 @@ class Reply:
     @property
     def xray_not_found(self):
         """A 404 in Xray's own shape, {"error": "..."}: not Artifactory's {"errors": [...]}, not a proxy's page."""
+        # Frameworks answer {"error": "Not Found", "status": 404, "path": ..., "timestamp": ...} (Spring Boot):
+        # not Xray's word, which has no such fields.
         return self.status == 404 and self.is_object and isinstance(self.data.get("error"), str) \
-            and "errors" not in self.data
+            and not set(self.data) & {"errors", "status", "path", "timestamp"}
 
 
 def sentence(text):
@@ -297,7 +302,8 @@ class XrayClient:
                     raise error
                 self._pause(attempt, "GET", url, error.message, None)
                 continue
-            if reply.status in RETRY_STATUSES and attempt <= self.retries:
+            # Retried: "later", an interim 1xx, or an answer cut short (the connection was lost in its body).
+            if (reply.status in RETRY_STATUSES or reply.status < 200 or not reply.complete) and attempt <= self.retries:
                 self._pause(attempt, "GET", url, "HTTP %d" % reply.status, reply.headers.get("retry-after"))
                 continue
             if reply.status in accept and (reply.status != 200 or (reply.complete and reply.is_object)):
@@ -341,7 +347,7 @@ class XrayClient:
                     self._pause(attempt, method, url, "HTTP %d" % reply.status, reply.headers.get("retry-after"))
                     continue
                 error = self._status_error(method, url, reply)
-                if 200 <= reply.status < 400:
+                if reply.status < 400:  # 1xx (an interim answer as the last one), 2xx or 3xx not understood
                     outcome = "unclear"
                 elif reply.status in ENDED_STATUSES:
                     outcome = "ended"
@@ -410,7 +416,7 @@ class XrayClient:
                      raw.complete, self.redact.excerpt(text, EXCERPT_LENGTH))
 
     def _pause(self, attempt, method, url, reason, retry_after):
-        backoff = self.retry_backoff * (2 ** (attempt - 1))
+        backoff = min(self.retry_backoff * (2 ** min(attempt - 1, 16)), MAX_RETRY_WAIT)  # no float overflow
         wait = random.uniform(0, backoff) if backoff else 0.0  # full jitter
         asked = retry_after_seconds(retry_after)
         if asked is not None:

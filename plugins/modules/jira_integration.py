@@ -111,10 +111,11 @@ options:
         (Xray tests the connection with the new user), and when Xray's health check reports
         C(FAULTY_CONFIGURATION) (for example, the Jira API token expired or was revoked). A healthy
         integration with nothing else to change is left alone, so a scheduled run reports no change
-        until the stored credential breaks. After a write that carried the password, the health is
-        read again; if it is still not healthy the task fails with Xray's reason (and C(changed=true)).
-        Any other health status (C(INTEGRATION_NOT_FOUND), C(INTERNAL_SERVER_ERROR), an unknown one)
-        never sends the password; a warning says why.
+        until the stored credential breaks. After a write that carried the password (create or update),
+        the health is read again; if it is still not healthy the task fails with Xray's reason (and C(changed=true)).
+        C(INTEGRATION_NOT_FOUND) means the integration was removed meanwhile, and the task fails.
+        Any other health status (C(INTERNAL_SERVER_ERROR), an unknown one) never sends the password;
+        a warning says why.
       - V(on_unhealthy) needs O(password) and Xray 3.136 or later (the health check); an existing
         integration costs two GETs per run (details and health), and four requests when the password
         is sent (details, health, PUT, health). Against an older Xray the task fails before any write,
@@ -296,16 +297,16 @@ def check_input(module):
     """Reject what cannot be right before any request."""
     params = module.params
     if not params["connection_name"].strip():
-        module.fail_json(msg="connection_name must not be empty", changed=False)
+        module.fail_json(msg="connection_name must not be empty", changed=False, password_sent=False)
     if params["jira_server_url"] is not None and not jira.is_http_url(params["jira_server_url"]):
         module.fail_json(msg="jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r"
-                         % params["jira_server_url"], changed=False)
+                         % params["jira_server_url"], changed=False, password_sent=False)
     for field in ("username", "password"):
         if params[field] is not None and not params[field].strip():
-            module.fail_json(msg="%s must not be empty when set" % field, changed=False)
+            module.fail_json(msg="%s must not be empty when set" % field, changed=False, password_sent=False)
     if params["update_password"] == "on_unhealthy" and params["password"] is None and params["state"] == "present":
         module.fail_json(msg="update_password=on_unhealthy needs password: the one to send when Xray reports the "
-                         "stored one broken.", changed=False)
+                         "stored one broken.", changed=False, password_sent=False)
 
 
 def reads_health_first(params, current):
@@ -342,11 +343,11 @@ def plan_present(module, current, health=None):
     if current is None:
         if params["auth_type"] not in (None, "basic"):
             module.fail_json(msg="auth_type %s cannot be written through the Xray API, only basic; create the "
-                             "integration in the Xray UI." % params["auth_type"], changed=False)
+                             "integration in the Xray UI." % params["auth_type"], changed=False, password_sent=False)
         missing = jira.missing_for_create(params)
         if missing:
             module.fail_json(msg="Integration %r does not exist; to create it, set %s." % (name, ", ".join(missing)),
-                             changed=False)
+                             changed=False, password_sent=False)
         payload = jira.create_payload(params)
         return Plan("create", {}, jira.public_fields(payload), payload, password_sent=True)
     changes, unknown = jira.compare(current, jira.desired_fields(params))
@@ -358,7 +359,7 @@ def plan_present(module, current, health=None):
     if changes.get("auth_type", "basic") != "basic":
         module.fail_json(msg="Integration %r uses auth_type %s; the Xray API can only write basic, so switching it to "
                          "%s must be done in the Xray UI." % (name, current_auth, changes["auth_type"]),
-                         changed=False)
+                         changed=False, password_sent=False)
     if "auth_type" in changes and not send_password:
         module.fail_json(msg="Integration %r uses auth_type %s; switching it to basic needs password with "
                          "update_password=always." % (name, current_auth), changed=False, password_sent=False)
@@ -400,14 +401,16 @@ def describe(plan, name, check_mode):
     if plan.action == "update":
         message = "Integration %r %s (%s)." % (name, verb, ", ".join(
             plan.changed_names + (["password"] if plan.password_sent else [])))
-        return message + (" The password is sent because %s" % sentence(plan.why) if plan.why else "")
+        if plan.why:
+            message += " The password %s sent because %s" % ("would be" if check_mode else "was", sentence(plan.why))
+        return message
     return "Integration %r %s." % (name, verb)
 
 
 def main():
     module = AnsibleModule(**module_kwargs(OPTIONS))
     check_input(module)
-    client = client_from_module(module)
+    client = client_from_module(module, failure_result=dict(password_sent=False))
     keep_secret(module, client, module.params["password"])
     params = module.params
     name = params["connection_name"]
@@ -417,7 +420,8 @@ def main():
     try:
         current = jira.read_integration(client, name)
         if reads_health_first(params, current):
-            result["status"] = jira.read_status(client, name)
+            # Asked under the name as Xray spells it: its status check matches names exactly.
+            result["status"] = jira.read_status(client, current["connection_name"])
         plan = plan_present(module, current, result.get("status")) if params["state"] == "present" else plan_absent(current)
         # Reported under the name Xray spells it with.
         reported_name = plan.before.get("connection_name", name)
@@ -431,10 +435,9 @@ def main():
         apply(client, plan, name)
         written = True
         # A password sent because the health was bad must have mended it.
-        verify = params["verify_health"] or (plan.action == "update" and plan.password_sent and
-                                             params["update_password"] == "on_unhealthy")
+        verify = params["verify_health"] or (plan.password_sent and params["update_password"] == "on_unhealthy")
         if verify and plan.action in ("create", "update"):
-            result["status"] = jira.read_status(client, name)
+            result["status"] = jira.read_status(client, reported_name)
             if result["status"]["status"] != jira.HEALTHY:
                 result["msg"] = "Integration %r was %s, but Xray reports %s: %s" % (
                     reported_name, DONE[plan.action], result["status"]["status"],

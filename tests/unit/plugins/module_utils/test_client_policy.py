@@ -538,11 +538,18 @@ NOT_AN_OBJECT = [
 
 @pytest.mark.parametrize("reply", NOT_AN_OBJECT)
 def test_get_200_that_is_not_a_complete_json_object_ends_in_xray_error(reply):
-    run = run_get([reply, answer(200, {"ok": True})], accept=(200, 404))
+    # A body cut short is retried (the connection was lost in it): with no retry left it is the error.
+    run = run_get([reply, answer(200, {"ok": True})], accept=(200, 404), retries=3 if reply.complete else 0)
     error = error_of(run)
     assert error.status == 200
     assert "HTTP 200" in error.message
     assert run.transport.count("GET") == 1
+
+
+def test_get_whose_body_was_cut_short_is_asked_again():
+    run = run_get([cut(b'{"xray_version": "3.1'), answer(200, {"xray_version": "3.140.0"})])
+    assert run.outcome.data == {"xray_version": "3.140.0"}
+    assert run.transport.count("GET") == 2 and len(run.warnings) == 1
 
 
 def test_get_200_with_bytes_that_are_not_utf8_inside_a_json_string_is_not_understood():

@@ -303,14 +303,16 @@ class Canned:
 
     @property
     def documented_success(self):
+        # A JSON object reporting an error ({"errors": [...]} from a WAF) is no success, whatever the status.
         return self.status is not None and 200 <= self.status < 300 and self.complete and (
-            self.empty or self.obj is not None)
+            self.empty or (self.obj is not None and "error" not in self.obj and "errors" not in self.obj))
 
     @property
     def xray_404(self):
-        """Xray's own "not found": {"error": "..."}, not Artifactory's {"errors": [...]}."""
+        """Xray's own "not found": {"error": "..."}, not Artifactory's {"errors": [...]} nor a framework's
+        {"error", "status", "path", "timestamp"}."""
         return self.status == 404 and self.obj is not None and isinstance(self.obj.get("error"), str) \
-            and "errors" not in self.obj
+            and not set(self.obj) & {"errors", "status", "path", "timestamp"}
 
     @property
     def version_ok(self):
@@ -320,7 +322,9 @@ class Canned:
 
     @property
     def get_retryable(self):
-        return self.failure in GET_RETRY_KINDS or self.status in GET_RETRY_STATUSES
+        # An interim 1xx and a body cut short (the connection lost in it) are asked again too.
+        return self.failure in GET_RETRY_KINDS or self.status in GET_RETRY_STATUSES or (
+            self.status is not None and (self.status < 200 or not self.complete))
 
     def details_for(self, name):
         """The details object when this is a valid details answer for the integration, else None."""
