@@ -39,9 +39,7 @@ from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit, url
 
 from hypothesis import HealthCheck, event, example, given, note, settings, strategies as st
 
-from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as ansible_warnings
-from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.frogops.xray.plugins.module_utils import _connection, _xray_client
 from ansible_collections.frogops.xray.plugins.module_utils._http_transport import (
@@ -55,11 +53,7 @@ from ansible_collections.frogops.xray.plugins.module_utils._http_transport impor
     TransportFailure,
 )
 from ansible_collections.frogops.xray.plugins.modules import jira_integration, jira_integration_info
-
-try:  # ansible-core 2.19+
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core 2.16 - 2.18
-    patch_module_args = None
+from ansible_collections.frogops.xray.tests.unit.plugins.modules.conftest import module_args
 
 BASE = "https://xray.test"
 MODULES = {"jira_integration": jira_integration, "jira_integration_info": jira_integration_info}
@@ -617,20 +611,6 @@ class GeneratedTransport:
 
     def close(self):
         self.closed = True
-
-
-@contextlib.contextmanager
-def module_args(args):
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    saved = basic._ANSIBLE_ARGS
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = saved
 
 
 @contextlib.contextmanager
