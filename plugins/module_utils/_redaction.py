@@ -149,13 +149,3 @@ class Redactor:
             if self._readable(text[:length + margin]):
                 return WITHHELD
         return text[:length] + "..." if len(text) > length else text
-
-    def mask_values(self, value):
-        """A copy of a JSON-like value with every string redacted (for results built from server data)."""
-        if isinstance(value, str):
-            return self(value)
-        if isinstance(value, dict):
-            return {key: self.mask_values(item) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self.mask_values(item) for item in value]
-        return value
