@@ -1,13 +1,20 @@
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # frogops.xray - developer and CI entry points.
 #
 #   make demo    run examples/demo.yml against the bundled Xray emulator
 #   make test    everything CI runs (.ci/run), stopping at the first failure
 #   make help    the other targets
 #
-# Three virtual environments, each rebuilt only when its requirements file changes:
-#   .venv         Python 3.11, ansible-core 2.19 and the tools (tests/requirements/dev.txt)
-#   .venv-oldest  Python 3.11, oldest supported ansible-core 2.16 (tests/requirements/oldest.txt)
-#   .venv-newest  Python 3.13 (else 3.12), newest ansible-core 2.21 (tests/requirements/newest.txt)
+# ansible-core versions: every release that meta/runtime.yml's requires_ansible admits, each
+# in a virtual environment on a Python that release supports as a controller. sanity and units
+# run on each; integration and the end-to-end suite on the two ends. `make -s print-matrix`
+# prints the jobs; .github/workflows/ansible-test.yml must list the same ones (`make workflows`).
+#   .venv        Python 3.11, ansible-core 2.19 and the tools (tests/requirements/dev.txt)
+#   .venv-X.Y    ansible-core X.Y on PYTHON_X.Y (tests/requirements/ansible-core-X.Y.txt)
+#   .venv-docs   antsibull-docs + Sphinx for the docs site (tests/requirements/docs.txt)
+# Each is rebuilt only when its requirements file changes.
 # ansible-test runs on a copy of the checkout under build/ (it needs the
 # ansible_collections/frogops/xray layout); see tests/utils/.
 
@@ -15,16 +22,30 @@ SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := help
 .DELETE_ON_ERROR:
+.SECONDEXPANSION:
+# The venv stamps are reached through pattern rules (venv-%, units-%, ...): without this, make
+# would take them for intermediate files and delete them after each run.
+.PRECIOUS: .venv-%/.stamp
 MAKEFLAGS += --no-print-directory
 
 VENV := .venv
 REQ := tests/requirements
 UTILS := tests/utils
 BUILD := build
-# Python versions to look for, first found wins (tests/utils/find-python.sh)
 PYTHON_DEV := 3.11
-PYTHON_OLDEST := 3.11
-PYTHON_NEWEST := 3.13 3.12
+
+CORE_VERSIONS := 2.16 2.17 2.18 2.19 2.20 2.21
+CORE_OLDEST := $(firstword $(CORE_VERSIONS))
+CORE_NEWEST := $(lastword $(CORE_VERSIONS))
+# The Python each ansible-core runs on (all four Pythons of this machine are used).
+PYTHON_2.16 := 3.10
+PYTHON_2.17 := 3.12
+PYTHON_2.18 := 3.13
+PYTHON_2.19 := $(PYTHON_DEV)
+PYTHON_2.20 := 3.12
+PYTHON_2.21 := 3.13
+# 2.19 on 3.11 is the tool venv's own ansible-core: no venv of its own.
+venv_of = $(if $(filter 2.19,$(1)),$(VENV),.venv-$(1))
 
 ANSIBLE_TEST_FLAGS := --color no -v
 # ANSIBLE_COLLECTIONS_PATH under which frogops.xray is this checkout (a symlink),
@@ -34,28 +55,38 @@ TOOLS_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(LIN
 DOCS_DIR := docs/modules
 ANTSIBULL_DOCS_GEN := antsibull-docs collection --use-current --squash-hierarchy \
 	--output-format simplified-rst --no-add-antsibull-docs-version --fail-on-error frogops.xray
-# Major.minor of a venv's Python, for ansible-test --python ($(1): venv dir)
-venv_python_version = $$($(1)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
-.PHONY: help test demo venv venv-oldest venv-newest units sanity integration e2e lint \
-	changelog-lint docs docs-check galaxy changelog-release clean distclean \
+STAGES := workflows reuse units sanity integration e2e lint changelog-lint docs-check docsite galaxy
+
+.PHONY: help test demo venv venv-docs units sanity integration integration-real-sim e2e lint changelog-lint docs docs-check \
+	docsite galaxy reuse workflows print-matrix changelog-release clean distclean \
 	no-sanity-ignores collection-link FORCE
 
 help:
 	@echo "make demo            build + install the collection, run examples/demo.yml against the emulator"
-	@echo "make test            units, sanity, integration, e2e, lint, changelog-lint, docs-check, galaxy"
-	@echo "make units           ansible-test units on ansible-core 2.16 and 2.21 (units-oldest, units-newest)"
-	@echo "make sanity          ansible-test sanity on both (sanity-oldest, sanity-newest), no ignore files"
-	@echo "make integration     ansible-test integration on both (targets start the emulator)"
-	@echo "make e2e             pytest tests/emulator tests/e2e with ansible-core 2.16 and 2.21 (e2e-oldest, e2e-newest)"
+	@echo "make test            all stages: $(STAGES)"
+	@echo "make units           ansible-test units on each ansible-core ($(CORE_VERSIONS)); one: make units-2.18"
+	@echo "make sanity          ansible-test sanity on each, no ignore files; one: make sanity-2.18"
+	@echo "make integration     ansible-test integration on $(CORE_OLDEST) and $(CORE_NEWEST) (targets start the emulator)"
+	@echo "make e2e             pytest tests/emulator tests/e2e on $(CORE_OLDEST) and $(CORE_NEWEST), on the installed tarball"
 	@echo "make lint            ansible-lint --profile production"
 	@echo "make changelog-lint  antsibull-changelog lint (and changelog.yaml / CHANGELOG.* up to date)"
 	@echo "make docs            regenerate $(DOCS_DIR)/ from the modules' documentation"
 	@echo "make docs-check      fail when $(DOCS_DIR)/ is stale; antsibull-docs lint"
-	@echo "make galaxy          build the tarball, install it, verify, galaxy-importer, ansible-builder"
+	@echo "make docsite         build the docs site (antsibull-docs + Sphinx), warnings are errors"
+	@echo "make reuse           reuse lint: every file carries its copyright and licence"
+	@echo "make workflows       actionlint on .github/workflows; their matrix = make print-matrix"
+	@echo "make galaxy          build the tarball, install it, verify, galaxy-importer (v1+), ansible-builder"
+	@echo "make print-matrix    the ansible-core jobs make test runs: TYPE CORE PYTHON"
 	@echo "make changelog-release   antsibull-changelog release for the version in galaxy.yml"
-	@echo "make venv|venv-oldest|venv-newest   create a virtual environment only"
+	@echo "make venv|venv-X.Y|venv-docs   create a virtual environment only"
 	@echo "make clean           remove build/;  make distclean  also the virtual environments"
+
+print-matrix:
+	@printf '%s\n' $(foreach v,$(CORE_VERSIONS),"sanity $(v) $(PYTHON_$(v))") \
+		$(foreach v,$(CORE_VERSIONS),"units $(v) $(PYTHON_$(v))") \
+		$(foreach v,$(CORE_OLDEST) $(CORE_NEWEST),"integration $(v) $(PYTHON_$(v))") \
+		$(foreach v,$(CORE_OLDEST) $(CORE_NEWEST),"e2e $(v) $(PYTHON_$(v))")
 
 # ---------------------------------------------------------------- environments
 
@@ -65,22 +96,23 @@ define make_venv
 	py="$$($(UTILS)/find-python.sh $(1))"; echo "creating $(@D) with $$py"; "$$py" -m venv $(@D)
 	$(@D)/bin/python -m pip install --quiet --disable-pip-version-check -r $(2)
 	$(@D)/bin/python -m pip list --disable-pip-version-check 2>/dev/null \
-		| grep -i -E '^(ansible|antsibull|galaxy|requests |pytest |shellcheck)' || true
+		| grep -i -E '^(ansible|antsibull|galaxy|requests |pytest |shellcheck|sphinx |reuse|actionlint)' || true
 	touch $@
 endef
 
 $(VENV)/.stamp: $(REQ)/dev.txt
 	$(call make_venv,$(PYTHON_DEV),$<)
 
-.venv-oldest/.stamp: $(REQ)/oldest.txt
-	$(call make_venv,$(PYTHON_OLDEST),$<)
+.venv-docs/.stamp: $(REQ)/docs.txt
+	$(call make_venv,$(PYTHON_DEV),$<)
 
-.venv-newest/.stamp: $(REQ)/newest.txt
-	$(call make_venv,$(PYTHON_NEWEST),$<)
+.venv-%/.stamp: $(REQ)/ansible-core-%.txt
+	$(call make_venv,$(PYTHON_$*),$<)
 
 venv: $(VENV)/.stamp
-venv-oldest: .venv-oldest/.stamp
-venv-newest: .venv-newest/.stamp
+venv-docs: .venv-docs/.stamp
+venv-%: $$(call venv_of,$$*)/.stamp
+	@true
 
 collection-link:
 	mkdir -p $(LINK_ROOT)/ansible_collections/frogops
@@ -89,47 +121,44 @@ collection-link:
 # ---------------------------------------------------------------- the test suite
 
 # Order: quick and most telling first; make stops at the first failure.
-test: units sanity integration e2e lint changelog-lint docs-check galaxy
-	@echo "make test: all 8 stages succeeded (units sanity integration e2e lint changelog-lint docs-check galaxy)"
+test: $(STAGES)
+	@echo "make test: all $(words $(STAGES)) stages succeeded ($(STAGES)) on ansible-core $(CORE_VERSIONS)"
 
-units: units-oldest units-newest
-sanity: no-sanity-ignores sanity-oldest sanity-newest
-integration: integration-oldest integration-newest
-e2e: e2e-oldest e2e-newest
+units: $(addprefix units-,$(CORE_VERSIONS))
+sanity: no-sanity-ignores $(addprefix sanity-,$(CORE_VERSIONS))
+integration: integration-$(CORE_OLDEST) integration-$(CORE_NEWEST) integration-real-sim
+e2e: e2e-$(CORE_OLDEST) e2e-$(CORE_NEWEST)
 
-# sanity-oldest / sanity-newest etc. are pattern rules (and therefore not .PHONY:
-# make skips pattern rules for phony targets); FORCE makes them always run.
-units-%: .venv-%/.stamp FORCE
-	@if ! find tests/unit -name 'test_*.py' 2>/dev/null | grep -q .; then \
-		echo "units-$*: no tests/unit/**/test_*.py, nothing to run"; exit 0; fi; \
-	$(UTILS)/run-ansible-test.sh .venv-$* $(BUILD)/$*-units \
-		units --venv --python "$(call venv_python_version,.venv-$*)" $(ANSIBLE_TEST_FLAGS)
+# units-2.16, sanity-2.21, ... are pattern rules (and therefore not .PHONY: make skips
+# pattern rules for phony targets); FORCE makes them always run.
+units-%: $$(call venv_of,$$*)/.stamp FORCE
+	$(UTILS)/run-ansible-test.sh $(call venv_of,$*) $(BUILD)/$*-units \
+		units --venv --python "$(PYTHON_$*)" $(ANSIBLE_TEST_FLAGS)
 
-sanity-%: .venv-%/.stamp FORCE
-	$(UTILS)/run-ansible-test.sh .venv-$* $(BUILD)/$*-sanity \
-		sanity --venv --python "$(call venv_python_version,.venv-$*)" $(ANSIBLE_TEST_FLAGS)
+sanity-%: $$(call venv_of,$$*)/.stamp FORCE
+	$(UTILS)/run-ansible-test.sh $(call venv_of,$*) $(BUILD)/$*-sanity \
+		sanity --venv --python "$(PYTHON_$*)" $(ANSIBLE_TEST_FLAGS)
 
-integration-%: .venv-%/.stamp FORCE
-	@if ! find tests/integration/targets -mindepth 2 -type f 2>/dev/null | grep -q .; then \
-		echo "integration-$*: no tests/integration/targets/*, nothing to run"; exit 0; fi; \
-	$(UTILS)/run-ansible-test.sh .venv-$* $(BUILD)/$*-integration \
-		integration --venv --python "$(call venv_python_version,.venv-$*)" $(ANSIBLE_TEST_FLAGS)
+integration-%: $$(call venv_of,$$*)/.stamp FORCE
+	$(UTILS)/run-ansible-test.sh $(call venv_of,$*) $(BUILD)/$*-integration \
+		integration --venv --python "$(PYTHON_$*)" $(ANSIBLE_TEST_FLAGS)
+
+# The targets' real-Xray mode (tests/integration/integration_config.yml.template) against the
+# emulator as a stand-in that they may only drive through the collection's modules.
+integration-real-sim: $$(call venv_of,$(CORE_NEWEST))/.stamp FORCE
+	$(UTILS)/integration-real-sim.sh $(call venv_of,$(CORE_NEWEST)) $(BUILD)/real-sim-integration
 
 # pytest suites outside ansible-test: the emulator's own tests and the end-to-end tests
 # (ansible-playbook of this venv against the emulator, TLS and proxy included). They test the
 # collection as users get it: the tarball is built and installed, and ANSIBLE_COLLECTIONS_PATH
 # points the tests at the installed copy (tests/e2e/e2e_support.py: collections_path).
-E2E_DIRS := $(wildcard tests/emulator tests/e2e)
-e2e-%: .venv-%/.stamp FORCE
-	@if [ -z "$(E2E_DIRS)" ]; then echo "e2e-$*: no tests/emulator or tests/e2e, nothing to run"; exit 0; fi
+e2e-%: $$(call venv_of,$$*)/.stamp FORCE
 	rm -rf $(BUILD)/e2e-$*
 	stage="$$($(UTILS)/stage-collection.sh $(BUILD)/e2e-$*/stage)"; \
-	.venv-$*/bin/ansible-galaxy collection build --force --output-path $(BUILD)/e2e-$*/dist "$$stage"
-	.venv-$*/bin/ansible-galaxy collection install --offline -p $(BUILD)/e2e-$*/collections $(BUILD)/e2e-$*/dist/frogops-xray-*.tar.gz
-	@rc=0; ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/$(BUILD)/e2e-$*/collections" \
-		.venv-$*/bin/python -m pytest -p no:cacheprovider -q $(E2E_DIRS) || rc=$$?; \
-	if [ "$$rc" -eq 5 ]; then echo "e2e-$*: pytest found no tests in $(E2E_DIRS)"; rc=0; fi; \
-	exit "$$rc"
+	$(call venv_of,$*)/bin/ansible-galaxy collection build --force --output-path $(BUILD)/e2e-$*/dist "$$stage"
+	$(call venv_of,$*)/bin/ansible-galaxy collection install --offline -p $(BUILD)/e2e-$*/collections $(BUILD)/e2e-$*/dist/frogops-xray-*.tar.gz
+	ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/$(BUILD)/e2e-$*/collections" \
+		$(call venv_of,$*)/bin/python -m pytest -p no:cacheprovider -q tests/emulator tests/e2e
 
 no-sanity-ignores:
 	@if compgen -G 'tests/sanity/ignore-*.txt' >/dev/null; then \
@@ -167,13 +196,26 @@ docs-check: $(VENV)/.stamp collection-link
 	@if ! diff -ru $(DOCS_DIR) $(BUILD)/docs-check; then \
 		echo "$(DOCS_DIR)/ is stale (or missing): run 'make docs' and commit the result" >&2; exit 1; fi
 	$(TOOLS_ENV) antsibull-docs lint-collection-docs --plugin-docs --output-format simplified-rst \
-		--validate-collection-refs all $(LINK_ROOT)/ansible_collections/frogops/xray
+		--check-extra-docs-refs --validate-collection-refs all $(LINK_ROOT)/ansible_collections/frogops/xray
 	@echo "docs-check: $(DOCS_DIR)/ is up to date"
+
+# Every file carries its copyright and licence (SPDX headers, else REUSE.toml).
+reuse: $(VENV)/.stamp
+	$(VENV)/bin/reuse lint
+
+# actionlint (with shellcheck) on .github/workflows, and their ansible-core matrix is print-matrix's.
+workflows: $(VENV)/.stamp
+	$(UTILS)/check-workflows.sh $(VENV)/bin
+
+# The docs site as docs.ansible.com renders it (antsibull-docs + Sphinx, offline, warnings are
+# errors), with the guides of docs/docsite: build/docsite/build/html/index.html
+docsite: .venv-docs/.stamp
+	$(UTILS)/build-docsite.sh .venv-docs $(BUILD)/docsite
 
 # Build from a staged copy (only what git would ship), install the tarball like a user,
 # and check it the way Galaxy / Automation Hub and AWX do.
 galaxy: $(VENV)/.stamp
-	rm -rf $(BUILD)/dist $(BUILD)/galaxy-installed $(BUILD)/galaxy-importer $(BUILD)/ee-context $(BUILD)/ee
+	rm -rf $(BUILD)/dist $(BUILD)/galaxy-installed $(BUILD)/galaxy-importer $(BUILD)/ee-context $(BUILD)/ee $(BUILD)/ee-installed
 	stage="$$($(UTILS)/stage-collection.sh $(BUILD)/galaxy)"; \
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(BUILD)/dist "$$stage"
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD)/galaxy-installed $(VENV)/bin/ansible-galaxy collection install --offline --force $(BUILD)/dist/frogops-xray-*.tar.gz
@@ -187,6 +229,7 @@ galaxy: $(VENV)/.stamp
 	mkdir -p $(BUILD)/galaxy-importer
 	tarball="$$(ls $(CURDIR)/$(BUILD)/dist/frogops-xray-*.tar.gz)"; \
 	cd $(BUILD)/galaxy-importer && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
+		GALAXY_IMPORTER_CONFIG="$(CURDIR)/$(UTILS)/galaxy-importer.cfg" \
 		python -m galaxy_importer.main "$$tarball" 2>&1 | tee importer.log
 	@if grep -E '^(WARNING|ERROR|CRITICAL)' $(BUILD)/galaxy-importer/importer.log; then \
 		echo "galaxy-importer reported the problems above" >&2; exit 1; fi
@@ -194,11 +237,16 @@ galaxy: $(VENV)/.stamp
 	$(VENV)/bin/ansible-builder introspect --sanitize $(BUILD)/galaxy-installed | tee $(BUILD)/introspect.yml
 	@grep -q "requests" $(BUILD)/introspect.yml || { \
 		echo "ansible-builder introspect did not find the collection's Python requirements" >&2; exit 1; }
-	mkdir -p $(BUILD)/ee && cp docs/execution-environment.yml $(BUILD)/dist/frogops-xray-*.tar.gz $(BUILD)/ee/
+	mkdir -p $(BUILD)/ee && cp docs/execution-environment.yml $(BUILD)/ee/
+	cp $(BUILD)/dist/frogops-xray-*.tar.gz $(BUILD)/ee/frogops-xray.tar.gz
 	cd $(BUILD)/ee && $(CURDIR)/$(VENV)/bin/ansible-builder create --file execution-environment.yml \
 		--context $(CURDIR)/$(BUILD)/ee-context --output-filename Containerfile
 	test -s $(BUILD)/ee-context/Containerfile
-	test -s $(BUILD)/ee-context/_build/collections/frogops-xray-*.tar.gz
+	@# What the image build runs in _build/: the collection installs from the context alone.
+	cd $(BUILD)/ee-context/_build && ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/$(BUILD)/ee-installed \
+		$(CURDIR)/$(VENV)/bin/ansible-galaxy collection install --offline \
+		-r requirements.yml -p $(CURDIR)/$(BUILD)/ee-installed
+	test -f $(BUILD)/ee-installed/ansible_collections/frogops/xray/MANIFEST.json
 	@echo "galaxy: $$(ls $(BUILD)/dist/frogops-xray-*.tar.gz) builds, installs and imports cleanly"
 
 # ---------------------------------------------------------------- demo and release helpers
@@ -228,6 +276,6 @@ clean:
 	rm -rf $(BUILD) tests/output
 
 distclean: clean
-	rm -rf $(VENV) .venv-oldest .venv-newest
+	rm -rf $(VENV) .venv-docs $(foreach v,$(CORE_VERSIONS),.venv-$(v))
 
 FORCE:

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Benchmark of frogops.xray.jira_integration against the Xray emulator (tests/emulator).
 
     python benchmarks/run.py [--n 30] [--scheme https|http] [--json] [--profile]

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -89,6 +90,9 @@ options:
     type: float
     default: 1.0
 requirements:
+  - python >= 3.9 (on the host that runs the module). It is the oldest Python with which every supported
+    ansible-core (2.16 to 2.21) can run a module; on an older one the task fails with a message naming the
+    interpreter found, before any request. Set C(ansible_python_interpreter) to a newer one.
   - requests >= 2.25.0 (on the host that runs the module)
 notes:
   - All requests of one task share one HTTP(S) connection.

@@ -1,8 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The connection options every module shares, and how a module turns them into a client.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""How a module turns the connection options every module shares into a client.
 
+The options themselves (argument spec, required_one_of, required_by, module_kwargs) are in
+_connection_options.py, which must still run on Python 2.7 (see there); they are re-exported here.
 Documented once in plugins/doc_fragments/connection.py; keep the two in step.
 """
 
@@ -10,10 +13,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import sys
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
+from ansible_collections.frogops.xray.plugins.module_utils._connection_options import (
+    CONNECTION_REQUIRED_BY,
+    CONNECTION_REQUIRED_ONE_OF,
+    connection_argument_spec,
+    module_kwargs,
+)
 from ansible_collections.frogops.xray.plugins.module_utils._http_transport import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -22,48 +32,28 @@ from ansible_collections.frogops.xray.plugins.module_utils._http_transport impor
 )
 from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayClient, XrayError, auth_header
 
-COLLECTION_VERSION = "0.1.0"
+# The public names, those of _connection_options included: what a module needs to build its
+# AnsibleModule lives there, so that it runs on Python 2.7 too; it is re-exported here.
+__all__ = [
+    "CONNECTION_REQUIRED_BY",
+    "CONNECTION_REQUIRED_ONE_OF",
+    "MAX_RETRIES",
+    "check_connection_options",
+    "client_from_module",
+    "connection_argument_spec",
+    "keep_secret",
+    "module_kwargs",
+    "user_agent",
+]
+
 # More would only keep a task waiting for hours (each wait is up to 30 s).
 MAX_RETRIES = 100
 
 
-def connection_argument_spec():
-    """Argument spec of the connection options; modules add their own options to it."""
-    return dict(
-        url=dict(type="str", required=True, fallback=(env_fallback, ["JFROG_URL"])),
-        access_token=dict(type="str", no_log=True, fallback=(env_fallback, ["JFROG_ACCESS_TOKEN"])),
-        url_username=dict(type="str", fallback=(env_fallback, ["JFROG_USERNAME"])),
-        url_password=dict(type="str", no_log=True, fallback=(env_fallback, ["JFROG_PASSWORD"])),
-        validate_certs=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
-        client_cert=dict(type="path"),
-        client_key=dict(type="path", no_log=False),
-        use_proxy=dict(type="bool", default=True),
-        timeout=dict(type="float", default=30.0),
-        retries=dict(type="int", default=3),
-        retry_backoff=dict(type="float", default=1.0),
-    )
-
-
-# Token or user name: either is enough, both is allowed (the token wins), so an
-# environment-injected credential never makes a task that sets the other invalid.
-# For the same reason url_password is checked only when basic auth is really used.
-CONNECTION_REQUIRED_ONE_OF = [("access_token", "url_username")]
-CONNECTION_REQUIRED_BY = {"client_key": ("client_cert",)}
-
-
-def module_kwargs(own_options, **extra):
-    """AnsibleModule(**...) arguments: connection options + a module's own."""
-    spec = connection_argument_spec()
-    spec.update(own_options)
-    kwargs = dict(
-        argument_spec=spec,
-        supports_check_mode=True,
-        required_one_of=list(CONNECTION_REQUIRED_ONE_OF) + extra.pop("required_one_of", []),
-        required_by=dict(CONNECTION_REQUIRED_BY),
-    )
-    kwargs.update(extra)
-    return kwargs
+def user_agent():
+    """The User-Agent of every request, for Xray's logs and support: no collection version in code
+    (galaxy.yml alone holds it), but ansible-core's and Python's."""
+    return "frogops.xray ansible-core/%s python/%d.%d" % ((ANSIBLE_VERSION,) + tuple(sys.version_info[:2]))
 
 
 def check_connection_options(module, failure_result=None):
@@ -115,7 +105,7 @@ def client_from_module(module, failure_result=None):
             retries=params["retries"],
             retry_backoff=params["retry_backoff"],
             warn=module.warn,
-            user_agent="frogops.xray/%s ansible-core/%s" % (COLLECTION_VERSION, ANSIBLE_VERSION),
+            user_agent=user_agent(),
         )
     except XrayError as error:
         message = error.message

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The transport: sends one prepared request and returns what came back, nothing more.
 
 Private to this collection (leading underscore): no compatibility promise.

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Xray's Jira integration: its fields, how to read, compare and write them.
 
 The integration is a dict named like the module options: connection_name,

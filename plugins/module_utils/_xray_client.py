@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Client for the JFrog Xray REST API: what an answer means, and what to do about it.
 
 Private to this collection (leading underscore): no compatibility promise.

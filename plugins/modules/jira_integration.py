@@ -2,6 +2,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -30,20 +31,14 @@ author:
   - frogops.xray maintainers (@frogops)
 extends_documentation_fragment:
   - frogops.xray.connection
+  - frogops.xray.attributes
 attributes:
   check_mode:
-    description: Can run in check mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check mode), when in diff mode.
     support: full
     details:
       - The password is never shown; a placeholder marks that it would be sent.
-  action_group:
-    description: Use C(group/frogops.xray.all) in C(module_defaults) to set the connection options once.
-    support: full
-    membership:
-      - frogops.xray.all
 options:
   connection_name:
     description:
@@ -262,9 +257,18 @@ status:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module, keep_secret, module_kwargs
-from ansible_collections.frogops.xray.plugins.module_utils import _jira_integration as jira
-from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, sentence
+from ansible_collections.frogops.xray.plugins.module_utils._connection_options import module_kwargs
+from ansible_collections.frogops.xray.plugins.module_utils._python_floor import unsupported_python_message
+
+# None, or why this Python is too old for the code below (3.9+); main() then fails the task with it.
+UNSUPPORTED_PYTHON = unsupported_python_message()
+try:
+    from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module, keep_secret
+    from ansible_collections.frogops.xray.plugins.module_utils import _jira_integration as jira
+    from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, sentence
+except (ImportError, SyntaxError):
+    if UNSUPPORTED_PYTHON is None:  # a supported Python: a real error, to be seen
+        raise
 
 OPTIONS = dict(
     connection_name=dict(type="str", required=True, aliases=["name"]),
@@ -409,6 +413,8 @@ def describe(plan, name, check_mode):
 
 def main():
     module = AnsibleModule(**module_kwargs(OPTIONS))
+    if UNSUPPORTED_PYTHON is not None:
+        module.fail_json(msg=UNSUPPORTED_PYTHON, changed=False, password_sent=False)
     check_input(module)
     client = client_from_module(module, failure_result=dict(password_sent=False))
     keep_secret(module, client, module.params["password"])

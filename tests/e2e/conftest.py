@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fixtures of the end-to-end tests: emulators, TLS material, a work directory.
 
 The collection is found through ANSIBLE_COLLECTIONS_PATH when it holds frogops.xray (the Makefile

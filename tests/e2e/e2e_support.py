@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Shared helpers of the end-to-end tests and the benchmark (not part of the collection).
 
 - the Xray emulator and the forward proxy (tests/emulator), loaded by path, run in-process;

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """An AWX-style run of examples/demo.yml through ansible-runner.
 
 The connection comes from environment variables, the way an AWX custom credential type injects
-them (docs/awx.md); the Jira password from DEMO_JIRA_API_TOKEN. The job events are checked task by
+them (docs/docsite/rst/guide_awx.rst); the Jira password from DEMO_JIRA_API_TOKEN. The job events are checked task by
 task, and no event (serialised to JSON) or the job's stdout may hold a secret. Verbosity 4, like an
 AWX job template's "Connection Debug".
 """

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Answers that are not the documented JSON: the task fails, says what it got, and writes nothing.
 
 One ansible-playbook run; each scenario has its own connection name and a fault on its details GET.

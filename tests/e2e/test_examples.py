@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The Jira token examples run as users run them, against the Xray emulator.
 
 - examples/rotate-jira-token.yml with JFROG_ACCESS_TOKEN and JIRA_API_TOKEN in the environment and

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Load: one play over 50 hosts (local connection, 10 forks), each converging its own integration
 against one emulator. Every integration is created exactly once; a rerun writes nothing."""
 

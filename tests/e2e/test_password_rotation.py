@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """update_password=on_unhealthy end to end: the Jira credential is sent exactly when Xray reports it broken.
 
 Each test runs real ansible-playbook (on the collection the Makefile installed from the tarball, see

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """use_proxy: HTTP(S)_PROXY from the environment is used with use_proxy=true and ignored with false.
 
 A logging forward proxy on loopback proves which requests went through it. NO_PROXY is set to an

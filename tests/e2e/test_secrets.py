@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Secrets stay out of everything a user or a log collector sees, at -vvvv with --diff.
 
 The Jira passwords, the access token and url_password are distinctive values. The server is made

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The nine defects of release 0.1.0, one end-to-end test each: whatever the server says, the task
 tells the truth about what it wrote, writes at most once, and keeps secrets out of sight.
 

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """TLS: certificate checks, ca_path versus REQUESTS_CA_BUNDLE, and mutual TLS.
 
 The emulator serves HTTPS with a certificate of a CA made at test time (trustme). One

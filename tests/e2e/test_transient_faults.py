@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Transient faults: retries, Retry-After, lost answers to writes, exhausted retries.
 
 One ansible-playbook run covers the scenarios seen by a user (task results, their warnings and the

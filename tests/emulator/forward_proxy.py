@@ -1,3 +1,6 @@
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A tiny logging HTTP forward proxy on loopback, for tests of proxy handling (standard library only).
 
 It tunnels CONNECT (https targets) and forwards absolute-URI requests (http targets), and records each

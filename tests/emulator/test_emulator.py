@@ -1,3 +1,6 @@
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Tests of the Xray emulator and the forward proxy, over real HTTP(S) on 127.0.0.1."""
 
 from __future__ import absolute_import, division, print_function

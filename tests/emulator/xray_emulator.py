@@ -1,3 +1,6 @@
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test emulator of the JFrog Xray Jira-integration REST API (``/xray/api/v1``).
 
 Standard library only.  Run it as a program (``--help``) or in-process through ``XrayEmulator``.

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Make ansible-test work without access to its pip bootstrap host.
 #
 # ansible-test bootstraps pip in every virtual environment it creates by running

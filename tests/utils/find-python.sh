@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Print the path of a working Python interpreter of the first available version.
 #
 # Usage: tests/utils/find-python.sh 3.13 3.12   -> e.g. /root/.pyenv/versions/3.13.0/bin/python3.13

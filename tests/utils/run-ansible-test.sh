@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Run ansible-test from a virtual environment on a fresh copy of this collection.
 #
 # Usage: tests/utils/run-ansible-test.sh VENV_DIR STAGE_DIR ANSIBLE_TEST_ARGS...
-#   e.g. tests/utils/run-ansible-test.sh .venv-oldest build/oldest sanity --venv --python 3.11
+#   e.g. tests/utils/run-ansible-test.sh .venv-2.16 build/2.16-sanity sanity --venv --python 3.10
 #
 # - writes the offline pip bootstrap stand-in ansible-test needs (ensure-get-pip.sh);
 # - copies the checkout to STAGE_DIR/ansible_collections/frogops/xray (stage-collection.sh);
@@ -21,6 +24,13 @@ shift 2
 
 "${utils}/ensure-get-pip.sh" "${venv}"
 collection="$("${utils}/stage-collection.sh" "${stage}")"
+# A real Xray for the integration targets (CONTRIBUTING.md): the config is git-ignored, so the
+# staged copy lacks it. It is copied for integration runs only, never into what is built or shipped.
+config=tests/integration/integration_config.yml
+if [ "$1" = integration ] && [ -f "${utils}/../../${config}" ]; then
+    echo "run-ansible-test: ${config} found: the integration targets run against the Xray it names"
+    cp "${utils}/../../${config}" "${collection}/${config}"
+fi
 
 cd "${collection}"
 export PATH="${venv}/bin:${PATH}"

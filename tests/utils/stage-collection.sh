@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Copy the checkout into DEST/ansible_collections/frogops/xray, the layout ansible-test
 # requires, and print that path.
 #
@@ -8,7 +11,7 @@
 # nearest .git above the collection to list its files, and would otherwise find this
 # checkout's repository, where build/ is ignored, and see no files at all.
 #
-# Usage: tests/utils/stage-collection.sh DEST   (e.g. build/oldest)
+# Usage: tests/utils/stage-collection.sh DEST   (e.g. build/2.16-sanity)
 set -euo pipefail
 
 if [ "$#" -ne 1 ]; then

@@ -1,4 +1,7 @@
 #!/usr/bin/env bash
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Run a command while the Xray emulator (tests/emulator/xray_emulator.py) serves on a
 # free loopback port. The command gets the emulator's URL in XRAY_URL; the emulator is
 # stopped when the command ends, fails or is interrupted.

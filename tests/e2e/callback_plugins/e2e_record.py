@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Test helper: write every task result as one JSON line to $E2E_RECORD_FILE.
 
 Not part of the collection. The end-to-end tests and the benchmark enable it with

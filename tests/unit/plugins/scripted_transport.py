@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A transport that answers from a script, for testing the client's policy without sockets.
 
     transport = ScriptedTransport([answer(200, {"xray_version": "3.140.0"}), failure(TIMEOUT)])

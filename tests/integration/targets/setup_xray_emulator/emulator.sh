@@ -1,7 +1,12 @@
+# Copyright: frogops.xray contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 # shellcheck shell=bash
 # Start the Xray emulator (tests/emulator/xray_emulator.py) for one integration target.
 #
-# Sourced by a target's runme.sh, which then runs its playbook.yml against the emulator:
+# Sourced by a target's runme.sh, which then runs its playbook.yml against the emulator
+# (or, when tests/integration/integration_config.yml names xray_url, against that real Xray
+# without starting the emulator; see run_target_playbook):
 #     source ../setup_xray_emulator/emulator.sh
 #     run_target_playbook "$@"
 # and by tests/utils/with-emulator.sh (`make demo`), which calls start_xray_emulator itself.
@@ -72,7 +77,8 @@ start_xray_emulator() {
     url_file="${xray_emulator_dir}/url"
     trap stop_xray_emulator EXIT
 
-    "${python}" "${emulator}" --host 127.0.0.1 --port 0 --url-file "${url_file}" \
+    # XRAY_EMULATOR_VERBOSE=1: every request, control API included, is logged to its stderr.
+    "${python}" "${emulator}" --host 127.0.0.1 --port 0 --url-file "${url_file}" ${XRAY_EMULATOR_VERBOSE:+--verbose} \
         >"${xray_emulator_dir}/stdout" 2>"${xray_emulator_dir}/stderr" &
     xray_emulator_pid=$!
 
@@ -95,13 +101,51 @@ start_xray_emulator() {
     echo "setup_xray_emulator: ${emulator} (pid ${xray_emulator_pid}, ${python}) serves ${XRAY_URL}"
 }
 
-# A target's whole run, from its own directory: the emulator, then its playbook.yml with the
-# arguments ansible-test passed (-v..., -e @integration_config.yml). The emulator's URL comes
-# last, so it wins over any xray_url there. ANSIBLE_ROLES_PATH lets the playbook use the
-# setup_xray_emulator role.
+# The integration_config.yml that ansible-test copies next to the targets (from
+# tests/integration/integration_config.yml, when that exists); a run by hand finds the
+# checkout's own there too. ansible-test passes it to role targets only, so a runme.sh loads it.
+xray_integration_config="${xray_emulator_setup_dir}/../../integration_config.yml"
+
+# Prints the xray_url of integration_config.yml; nothing when the file or the value is missing.
+# Reads the YAML with ansible-test's Python (it has PyYAML), else the Python of ansible-playbook.
+xray_config_url() {
+    local python shebang
+    [ -f "${xray_integration_config}" ] || return 0
+    python="${ANSIBLE_TEST_PYTHON_INTERPRETER:-}"
+    if [ -z "${python}" ]; then
+        shebang="$(head -n 1 "$(command -v ansible-playbook)")"
+        python="${shebang#\#!}"
+        [ -x "${python}" ] || python=python3
+    fi
+    "${python}" -c '
+import sys
+import yaml
+with open(sys.argv[1]) as config:
+    data = yaml.safe_load(config) or {}
+url = data.get("xray_url") if isinstance(data, dict) else None
+print(url.strip() if isinstance(url, str) else "")
+' "${xray_integration_config}"
+}
+
+# A target's whole run, from its own directory, with the arguments ansible-test passed (-v...).
+# Two modes (tests/integration/README.md):
+# - integration_config.yml names xray_url: no emulator; playbook.yml runs against that Xray with
+#   the file's variables and xray_real=true, and uses only the collection's modules.
+# - otherwise (the default): the emulator, and playbook.yml against it with xray_real=false; the
+#   emulator's URL comes last, so it wins over any xray_url given by hand.
+# ANSIBLE_ROLES_PATH lets the playbook use the setup_xray_emulator role.
 run_target_playbook() {
-    start_xray_emulator
+    local real_url
     ANSIBLE_ROLES_PATH="$(cd "${xray_emulator_setup_dir}/.." && pwd)"
     export ANSIBLE_ROLES_PATH
-    ansible-playbook -i "${xray_emulator_setup_dir}/inventory.ini" playbook.yml "$@" -e "xray_url=${XRAY_URL}"
+    real_url="$(xray_config_url)"
+    if [ -n "${real_url}" ]; then
+        echo "setup_xray_emulator: integration_config.yml names xray_url ${real_url}: real-Xray mode, no emulator"
+        ansible-playbook -i "${xray_emulator_setup_dir}/inventory.ini" playbook.yml "$@" \
+            -e "@${xray_integration_config}" -e '{"xray_real": true}'
+    else
+        start_xray_emulator
+        ansible-playbook -i "${xray_emulator_setup_dir}/inventory.ini" playbook.yml "$@" \
+            -e "xray_url=${XRAY_URL}" -e '{"xray_real": false}'
+    fi
 }

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The client's policy, proven through the scripted transport: what an answer means, how often a
 request is sent, when a write is re-read, re-sent or reported, and what the user is told."""
 

@@ -1,5 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Secrets stay out of every message, error text and warning, in whatever encoding a server echoes them.
 
 The echoed forms are built here independently of _redaction, and a leak is looked for with decoders of
