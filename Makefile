@@ -14,6 +14,7 @@
 #   .venv        Python 3.11, ansible-core 2.19 and the tools (tests/requirements/dev.txt)
 #   .venv-X.Y    ansible-core X.Y on PYTHON_X.Y (tests/requirements/ansible-core-X.Y.txt)
 #   .venv-docs   antsibull-docs + Sphinx for the docs site (tests/requirements/docs.txt)
+#   .venv-nox    nox + antsibull-nox for `make lint` and `make reuse` (tests/requirements/nox.txt)
 # Each is rebuilt only when its requirements file changes.
 # ansible-test runs on a copy of the checkout under build/ (it needs the
 # ansible_collections/frogops/xray layout); see tests/utils/.
@@ -58,7 +59,7 @@ ANTSIBULL_DOCS_GEN := antsibull-docs collection --use-current --squash-hierarchy
 
 STAGES := workflows reuse units sanity integration e2e lint changelog-lint docs-check docsite galaxy
 
-.PHONY: help test demo venv venv-docs units sanity integration integration-real-sim e2e lint changelog-lint docs docs-check \
+.PHONY: help test demo venv venv-docs venv-nox units sanity integration integration-real-sim e2e lint changelog-lint docs docs-check \
 	docsite galaxy reuse workflows print-matrix changelog-release clean distclean \
 	no-sanity-ignores collection-link FORCE
 
@@ -69,12 +70,12 @@ help:
 	@echo "make sanity          ansible-test sanity on each, no ignore files; one: make sanity-2.18"
 	@echo "make integration     ansible-test integration on $(CORE_OLDEST) and $(CORE_NEWEST) (targets start the emulator)"
 	@echo "make e2e             pytest tests/emulator tests/e2e on $(CORE_OLDEST) and $(CORE_NEWEST), on the installed tarball"
-	@echo "make lint            ansible-lint --profile production"
+	@echo "make lint            yamllint, ansible-lint --profile production, extra checks (antsibull-nox)"
 	@echo "make changelog-lint  antsibull-changelog lint (and changelog.yaml / CHANGELOG.* up to date)"
 	@echo "make docs            regenerate $(DOCS_DIR)/ from the modules' documentation"
 	@echo "make docs-check      fail when $(DOCS_DIR)/ is stale; antsibull-docs lint"
 	@echo "make docsite         build the docs site (antsibull-docs + Sphinx), warnings are errors"
-	@echo "make reuse           reuse lint: every file carries its copyright and licence"
+	@echo "make reuse           reuse lint: every file carries its copyright and licence (antsibull-nox)"
 	@echo "make workflows       actionlint on .github/workflows; their matrix = make print-matrix"
 	@echo "make galaxy          build the tarball, install it, verify, galaxy-importer (v1+), ansible-builder"
 	@echo "make print-matrix    the ansible-core jobs make test runs: TYPE CORE PYTHON"
@@ -106,11 +107,15 @@ $(VENV)/.stamp: $(REQ)/dev.txt
 .venv-docs/.stamp: $(REQ)/docs.txt
 	$(call make_venv,$(PYTHON_DEV),$<)
 
+.venv-nox/.stamp: $(REQ)/nox.txt
+	$(call make_venv,$(PYTHON_DEV),$<)
+
 .venv-%/.stamp: $(REQ)/ansible-core-%.txt
 	$(call make_venv,$(PYTHON_$*),$<)
 
 venv: $(VENV)/.stamp
 venv-docs: .venv-docs/.stamp
+venv-nox: .venv-nox/.stamp
 venv-%: $$(call venv_of,$$*)/.stamp
 	@true
 
@@ -165,8 +170,12 @@ no-sanity-ignores:
 		echo "sanity ignore files are not allowed here; fix the code instead:" >&2; \
 		ls tests/sanity/ignore-*.txt >&2; exit 1; fi
 
-lint: $(VENV)/.stamp collection-link
-	$(TOOLS_ENV) ANSIBLE_LINT_SKIP_SCHEMA_UPDATE=1 ansible-lint --profile production --offline --nocolor
+# antsibull-nox sessions (antsibull-nox.toml), each in a venv of its own under .nox/: yamllint on
+# every YAML file, plugin doc and guide snippet; ansible-lint --profile production (.ansible-lint);
+# antsibull-nox's extra checks (no stray files in plugins/, no trailing whitespace).
+NOX := .venv-nox/bin/nox --non-interactive --no-color
+lint: .venv-nox/.stamp
+	$(NOX) -e lint ansible-lint extra-checks
 
 changelog-lint: $(VENV)/.stamp collection-link
 	$(VENV)/bin/antsibull-changelog lint -v
@@ -199,9 +208,10 @@ docs-check: $(VENV)/.stamp collection-link
 		--check-extra-docs-refs --validate-collection-refs all $(LINK_ROOT)/ansible_collections/frogops/xray
 	@echo "docs-check: $(DOCS_DIR)/ is up to date"
 
-# Every file carries its copyright and licence (SPDX headers, else REUSE.toml).
-reuse: $(VENV)/.stamp
-	$(VENV)/bin/reuse lint
+# Every file carries its copyright and licence (SPDX headers, else REUSE.toml): reuse lint,
+# as antsibull-nox's license-check session runs it.
+reuse: .venv-nox/.stamp
+	$(NOX) -e license-check
 
 # actionlint (with shellcheck) on .github/workflows, and their ansible-core matrix is print-matrix's.
 workflows: $(VENV)/.stamp
@@ -273,9 +283,9 @@ changelog-release: $(VENV)/.stamp collection-link
 	$(TOOLS_ENV) antsibull-changelog release -v
 
 clean:
-	rm -rf $(BUILD) tests/output
+	rm -rf $(BUILD) tests/output .nox
 
 distclean: clean
-	rm -rf $(VENV) .venv-docs $(foreach v,$(CORE_VERSIONS),.venv-$(v))
+	rm -rf $(VENV) .venv-docs .venv-nox $(foreach v,$(CORE_VERSIONS),.venv-$(v))
 
 FORCE:
