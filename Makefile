@@ -38,7 +38,7 @@ PYTHON_DEV := 3.11
 CORE_VERSIONS := 2.16 2.17 2.18 2.19 2.20 2.21
 CORE_OLDEST := $(firstword $(CORE_VERSIONS))
 CORE_NEWEST := $(lastword $(CORE_VERSIONS))
-# The Python each ansible-core runs on (all four Pythons of this machine are used).
+# The Python each ansible-core runs on: a controller Python it supports; together they cover 3.10 to 3.13.
 PYTHON_2.16 := 3.10
 PYTHON_2.17 := 3.12
 PYTHON_2.18 := 3.13
@@ -68,7 +68,8 @@ help:
 	@echo "make test            all stages: $(STAGES)"
 	@echo "make units           ansible-test units on each ansible-core ($(CORE_VERSIONS)); one: make units-2.18"
 	@echo "make sanity          ansible-test sanity on each, no ignore files; one: make sanity-2.18"
-	@echo "make integration     ansible-test integration on $(CORE_OLDEST) and $(CORE_NEWEST) (targets start the emulator)"
+	@echo "make integration     ansible-test integration on $(CORE_OLDEST) and $(CORE_NEWEST) (targets start the emulator),"
+	@echo "                     then integration-real-sim: the targets' real-Xray mode against a stand-in"
 	@echo "make e2e             pytest tests/emulator tests/e2e on $(CORE_OLDEST) and $(CORE_NEWEST), on the installed tarball"
 	@echo "make lint            yamllint, ansible-lint --profile production, extra checks (antsibull-nox)"
 	@echo "make changelog-lint  antsibull-changelog lint (and changelog.yaml / CHANGELOG.* up to date)"
@@ -80,14 +81,15 @@ help:
 	@echo "make galaxy          build the tarball, install it, verify, galaxy-importer (v1+), ansible-builder"
 	@echo "make print-matrix    the ansible-core jobs make test runs: TYPE CORE PYTHON"
 	@echo "make changelog-release   antsibull-changelog release for the version in galaxy.yml"
-	@echo "make venv|venv-X.Y|venv-docs   create a virtual environment only"
+	@echo "make venv|venv-X.Y|venv-docs|venv-nox   create a virtual environment only"
 	@echo "make clean           remove build/;  make distclean  also the virtual environments"
 
 print-matrix:
 	@printf '%s\n' $(foreach v,$(CORE_VERSIONS),"sanity $(v) $(PYTHON_$(v))") \
 		$(foreach v,$(CORE_VERSIONS),"units $(v) $(PYTHON_$(v))") \
 		$(foreach v,$(CORE_OLDEST) $(CORE_NEWEST),"integration $(v) $(PYTHON_$(v))") \
-		$(foreach v,$(CORE_OLDEST) $(CORE_NEWEST),"e2e $(v) $(PYTHON_$(v))")
+		$(foreach v,$(CORE_OLDEST) $(CORE_NEWEST),"e2e $(v) $(PYTHON_$(v))") \
+		"real-sim $(CORE_NEWEST) $(PYTHON_$(CORE_NEWEST))"
 
 # ---------------------------------------------------------------- environments
 
@@ -131,7 +133,8 @@ test: $(STAGES)
 
 units: $(addprefix units-,$(CORE_VERSIONS))
 sanity: no-sanity-ignores $(addprefix sanity-,$(CORE_VERSIONS))
-integration: integration-$(CORE_OLDEST) integration-$(CORE_NEWEST) integration-real-sim
+integration: integration-$(CORE_OLDEST) integration-$(CORE_NEWEST) real-sim-$(CORE_NEWEST)
+integration-real-sim: real-sim-$(CORE_NEWEST)
 e2e: e2e-$(CORE_OLDEST) e2e-$(CORE_NEWEST)
 
 # units-2.16, sanity-2.21, ... are pattern rules (and therefore not .PHONY: make skips
@@ -140,7 +143,7 @@ units-%: $$(call venv_of,$$*)/.stamp FORCE
 	$(UTILS)/run-ansible-test.sh $(call venv_of,$*) $(BUILD)/$*-units \
 		units --venv --python "$(PYTHON_$*)" $(ANSIBLE_TEST_FLAGS)
 
-sanity-%: $$(call venv_of,$$*)/.stamp FORCE
+sanity-%: no-sanity-ignores $$(call venv_of,$$*)/.stamp FORCE
 	$(UTILS)/run-ansible-test.sh $(call venv_of,$*) $(BUILD)/$*-sanity \
 		sanity --venv --python "$(PYTHON_$*)" $(ANSIBLE_TEST_FLAGS)
 
@@ -150,8 +153,8 @@ integration-%: $$(call venv_of,$$*)/.stamp FORCE
 
 # The targets' real-Xray mode (tests/integration/integration_config.yml.template) against the
 # emulator as a stand-in that they may only drive through the collection's modules.
-integration-real-sim: $$(call venv_of,$(CORE_NEWEST))/.stamp FORCE
-	$(UTILS)/integration-real-sim.sh $(call venv_of,$(CORE_NEWEST)) $(BUILD)/real-sim-integration
+real-sim-%: $$(call venv_of,$$*)/.stamp FORCE
+	$(UTILS)/integration-real-sim.sh $(call venv_of,$*) $(BUILD)/$*-real-sim
 
 # pytest suites outside ansible-test: the emulator's own tests and the end-to-end tests
 # (ansible-playbook of this venv against the emulator, TLS and proxy included). They test the

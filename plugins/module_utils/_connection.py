@@ -5,8 +5,7 @@
 """How a module turns the connection options every module shares into a client.
 
 The options themselves (argument spec, required_one_of, required_by, module_kwargs) are in
-_connection_options.py, which must still run on Python 2.7 (see there); they are re-exported here.
-Documented once in plugins/doc_fragments/connection.py; keep the two in step.
+_connection_options.py, documented once in plugins/doc_fragments/connection.py.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -18,12 +17,6 @@ import sys
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_VERSION
 
-from ansible_collections.frogops.xray.plugins.module_utils._connection_options import (
-    CONNECTION_REQUIRED_BY,
-    CONNECTION_REQUIRED_ONE_OF,
-    connection_argument_spec,
-    module_kwargs,
-)
 from ansible_collections.frogops.xray.plugins.module_utils._http_transport import (
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
@@ -31,20 +24,6 @@ from ansible_collections.frogops.xray.plugins.module_utils._http_transport impor
     tls_verify_setting,
 )
 from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayClient, XrayError, auth_header
-
-# The public names, those of _connection_options included: what a module needs to build its
-# AnsibleModule lives there, so that it runs on Python 2.7 too; it is re-exported here.
-__all__ = [
-    "CONNECTION_REQUIRED_BY",
-    "CONNECTION_REQUIRED_ONE_OF",
-    "MAX_RETRIES",
-    "check_connection_options",
-    "client_from_module",
-    "connection_argument_spec",
-    "keep_secret",
-    "module_kwargs",
-    "user_agent",
-]
 
 # More would only keep a task waiting for hours (each wait is up to 30 s).
 MAX_RETRIES = 100

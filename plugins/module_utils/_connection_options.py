@@ -5,16 +5,11 @@
 """The connection options every module shares: what a module needs to build its AnsibleModule.
 
 Documented once in plugins/doc_fragments/connection.py; keep the two in step. How a module turns
-them into a client is in _connection.py, which re-exports these names.
+them into a client is in _connection.py.
 
-A module builds its AnsibleModule, with the full argument spec, before it checks the Python floor
-(_python_floor.py): so that an interpreter that is too old gets a fail_json result that masks the
-no_log options like any other. Hence this file must compile and run on every interpreter an
-ansible-core still starts modules with, down to Python 2.7: no f-strings, keyword-only arguments,
-annotations or ``from __future__ import annotations``, and nothing but
-``ansible.module_utils.basic.env_fallback``. ansible-test's compile test does not check that
-(tests/config.yml declares 3.9+); tests/unit/plugins/module_utils/test_python_floor.py does, with the
-real old interpreters when they are installed.
+A module builds its AnsibleModule, with the full argument spec, before it checks the Python floor,
+so that a too old interpreter gets a fail_json result that masks the no_log options like any other:
+this file is one of those that must run on Python 2.7 (the rule is in _python_floor.py).
 """
 
 from __future__ import absolute_import, division, print_function

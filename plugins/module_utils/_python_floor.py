@@ -15,9 +15,9 @@ only when unsupported_python_message() says that the interpreter is too old; the
 main() builds its AnsibleModule (with the full argument spec, so that no_log options stay masked) and
 fails the task with that message, before anything else: which Python was found, where, and what to do.
 
-Hence this file must compile and run on every one of those interpreters, down to Python 2.7: no
-f-strings, keyword-only arguments, annotations or ``from __future__ import annotations``, and only
-``sys`` from the standard library. ansible-test's compile test does not check that (tests/config.yml
+Hence this file, _connection_options.py and the module files must compile and run on every one of
+those interpreters, down to Python 2.7: no f-strings, keyword-only arguments, annotations or
+``from __future__ import annotations``, and only ``sys`` from the standard library here. ansible-test's compile test does not check that (tests/config.yml
 declares 3.9+); tests/unit/plugins/module_utils/test_python_floor.py does, with the real old
 interpreters when they are installed.
 """

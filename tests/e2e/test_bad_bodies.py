@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Answers that are not the documented JSON: the task fails, says what it got, and writes nothing.

@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The modules' Python floor (3.9) end to end, with real interpreters as ansible_python_interpreter.
@@ -19,8 +20,9 @@ through ansible-playbook of this environment, against the in-process emulator.
   requirements.txt under build/python-floor/ (pip, from PyPI, the first time).
 
 Interpreters are looked for in pyenv's versions ($PYENV_ROOT or ~/.pyenv) and as pythonX.Y on PATH; a
-missing one is skipped, saying so. On ansible-core 2.16, at least one interpreter below the floor must
-have been found, so that the guard cannot go untested.
+missing one is skipped, saying so. With FROGOPS_XRAY_REQUIRE_PYTHON_BELOW_FLOOR=1 (the GitHub workflow,
+which installs Python 3.8), an ansible-core that still starts modules below the floor must have found one
+such interpreter, so that the guard cannot go untested there.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -35,7 +37,7 @@ import subprocess
 
 import pytest
 
-from ansible.release import __version__ as ANSIBLE_CORE_VERSION
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 
 import e2e_support as e2e
 
@@ -199,12 +201,15 @@ def test_below_the_floor_is_tried_on_ansible_core_2_16():
     if not admitted:
         pytest.skip("ansible-core %s starts no module with a Python below 3.9" % ANSIBLE_CORE_VERSION)
     found = [version for version in admitted if find_python(version)]
-    if CORE < (2, 17):
-        assert found, ("ansible-core %s starts modules with Python %s, but none of them is on this machine, so the "
-                       "Python floor guard was not tried: install one (for example pyenv install 3.8)"
-                       % (ANSIBLE_CORE_VERSION, ", ".join(admitted)))
-    elif not found:
-        pytest.skip("none of Python %s is on this machine" % ", ".join(admitted))
+    if found:
+        return
+    message = ("ansible-core %s starts modules with Python %s, but none of them is on this machine, so the Python "
+               "floor guard was not tried end to end (the unit tests still try it in-process): install one (for "
+               "example pyenv install 3.8)" % (ANSIBLE_CORE_VERSION, ", ".join(admitted)))
+    # Where the machine is known to have one (the GitHub workflow installs 3.8), missing it is a failure.
+    if os.environ.get("FROGOPS_XRAY_REQUIRE_PYTHON_BELOW_FLOOR") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
 
 
 # --------------------------------------------------------------------------- at or above the floor

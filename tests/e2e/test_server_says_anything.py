@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The nine defects of release 0.1.0, one end-to-end test each: whatever the server says, the task

@@ -11,9 +11,9 @@
 - every step that uses ansible-community/ansible-test-gh-action gives
   (testing-type, ansible-core-version without "stable-", target-python-version),
   once for each combination of its job's strategy.matrix;
-- every step that runs `make e2e-X.Y` gives (e2e, X.Y, P), where P is the Python
-  make runs that suite with: the one print-matrix gives for X.Y. The job must set it
-  up (actions/setup-python); when it does not, P shows what the job sets up instead.
+- every step that runs `make e2e-X.Y` or `make real-sim-X.Y` gives (e2e or real-sim,
+  X.Y, P), where P is the Python make runs it with: the one print-matrix gives. The job
+  must set it up (actions/setup-python); when it does not, P shows what it sets up instead.
 
 The expected e2e jobs are print-matrix's "e2e" lines; should it print none, its
 "integration" lines (the suite runs where integration runs).
@@ -42,9 +42,11 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 DEFAULT_WORKFLOW = os.path.join(REPO_ROOT, '.github', 'workflows', 'ansible-test.yml')
 ANSIBLE_TEST_ACTION = 'ansible-community/ansible-test-gh-action'
 SETUP_PYTHON_ACTION = 'actions/setup-python'
-TESTING_TYPES = ('sanity', 'units', 'integration', 'e2e')
+TESTING_TYPES = ('sanity', 'units', 'integration', 'e2e', 'real-sim')
+# Jobs that run a make target on the runner itself: `make e2e-X.Y`, `make real-sim-X.Y`.
+MAKE_KINDS = ('e2e', 'real-sim')
 MATRIX_EXPR = re.compile(r'\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}')
-MAKE_E2E = re.compile(r'\bmake\b[^\n;&|]*?\be2e-(\d+\.\d+)\b')
+MAKE_JOB = re.compile(r'\bmake\b[^\n;&|]*?\b(e2e|real-sim)-(\d+\.\d+)\b')
 CORE_VERSION = re.compile(r'^stable-(\d+\.\d+)$')
 PYTHON_VERSION = re.compile(r'^\d+\.\d+$')
 
@@ -131,8 +133,8 @@ def workflow_triples(workflow):
             for step in steps:
                 if uses(step, ANSIBLE_TEST_ACTION):
                     found.append((ansible_test_triple(job_name, step, combination), job_name))
-                for core in MAKE_E2E.findall(substitute(job_name, step.get('run', ''), combination, strict=False)):
-                    found.append((('e2e', core, sorted(pythons, key=version_key)), job_name))
+                for kind, core in MAKE_JOB.findall(substitute(job_name, step.get('run', ''), combination, strict=False)):
+                    found.append(((kind, core, sorted(pythons, key=version_key)), job_name))
     return found
 
 
@@ -156,13 +158,13 @@ def ansible_test_triple(job_name, step, combination):
 
 def resolve_e2e(found, expected):
     """Turn (e2e, X.Y, [pythons set up]) into (e2e, X.Y, the Python make uses), if set up."""
-    wanted = {core: python for kind, core, python in expected if kind == 'e2e'}
+    wanted = {(kind, core): python for kind, core, python in expected if kind in MAKE_KINDS}
     resolved = []
     for triple, job_name in found:
-        if triple[0] == 'e2e':
+        if triple[0] in MAKE_KINDS:
             kind, core, pythons = triple
-            if wanted.get(core) in pythons:
-                triple = (kind, core, wanted[core])
+            if wanted.get((kind, core)) in pythons:
+                triple = (kind, core, wanted[(kind, core)])
             else:
                 triple = (kind, core, 'setup-python:' + ','.join(pythons or ['none']))
         resolved.append((triple, job_name))
@@ -201,9 +203,9 @@ def main():
     extra = sorted(set(counts) - set(expected))
     doubled = sorted(triple for triple, count in counts.items() if count > 1)
     if not (missing or extra or doubled):
-        e2e = sorted('%s/%s' % (core, python) for kind, core, python in set(expected) if kind == 'e2e')
-        print('check-ci-matrix: %s runs the %d ansible-test jobs of make print-matrix, and e2e on %s'
-              % (workflow_name, len(set(expected)) - len(e2e), ' '.join(e2e)))
+        on_runner = sorted('%s %s/%s' % (kind, core, python) for kind, core, python in set(expected) if kind in MAKE_KINDS)
+        print('check-ci-matrix: %s runs the %d ansible-test jobs of make print-matrix, and %s'
+              % (workflow_name, len(set(expected)) - len(on_runner), ', '.join(on_runner)))
         return 0
 
     print('check-ci-matrix: %s and `make -s print-matrix` differ:' % workflow_name, file=sys.stderr)

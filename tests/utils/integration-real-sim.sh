@@ -34,17 +34,27 @@ py_version="$("${python}" -c 'import sys; print("%d.%d" % sys.version_info[:2])'
 jira=https://acme-test.atlassian.net
 jira_token=sim-jira-api-token-0815
 
+# The stand-in's control API, through the venv's Python (no curl needed). `control METHOD PATH [JSON]`
+# prints the JSON answer.
 control() {
-    # $1: method, $2: path under /_emulator/, $3: JSON body
-    curl -sSf -X "$1" -H 'Content-Type: application/json' -d "$3" "${XRAY_URL}/_emulator/$2" >/dev/null
+    "${python}" - "${XRAY_URL}/_emulator/$2" "$1" "${3:-}" <<'PY'
+import sys, urllib.request
+url, method, body = sys.argv[1], sys.argv[2], sys.argv[3]
+request = urllib.request.Request(url, method=method, data=body.encode() if body else None,
+                                 headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(request, timeout=30) as answer:
+    print(answer.read().decode())
+PY
 }
-control PUT jira "{\"jira_server_url\": \"${jira}\", \"password\": \"${jira_token}\"}"
-control PUT jira '{"jira_server_url": "https://jira.invalid", "password": "jira-invalid-is-unreachable"}'
-control POST integrations '{"connection_name": "production-jira", "username": "ops@acme.example", "password": "prod", "jira_server_url": "https://prod.atlassian.net"}'
+control PUT jira "{\"jira_server_url\": \"${jira}\", \"password\": \"${jira_token}\"}" >/dev/null
+control PUT jira '{"jira_server_url": "https://jira.invalid", "password": "jira-invalid-is-unreachable"}' >/dev/null
+control POST integrations '{"connection_name": "production-jira", "username": "ops@acme.example", "password": "prod", "jira_server_url": "https://prod.atlassian.net"}' >/dev/null
+before="$(control GET integrations)"
 setup_lines="$(wc -l <"${emulator_log}")"
 
 "${utils}/ensure-get-pip.sh" "${venv}"
 collection="$("${utils}/stage-collection.sh" "$2")"
+stage_dir="$(cd "$2" && pwd)"
 # Written into the staged copy only: the checkout never holds a config file made by a test.
 cat > "${collection}/tests/integration/integration_config.yml" <<CFG
 xray_url: ${XRAY_URL}
@@ -56,6 +66,8 @@ xray_jira_username: xray-bot@acme.example
 xray_jira_password: ${jira_token}
 xray_jira_skip_proxy: false
 xray_name_prefix: ansible-test-
+xray_run_id: "sim$$"
+xray_test_environment_variables: true
 CFG
 
 echo "integration-real-sim: the targets in real-Xray mode against ${XRAY_URL}"
@@ -68,10 +80,34 @@ if [ "${control_calls}" != "0" ]; then
     tail -n "+$((setup_lines + 1))" "${emulator_log}" | grep '"[A-Z]* /_emulator/' | head -n 20 >&2
     exit 1
 fi
-left="$(curl -sSf "${XRAY_URL}/_emulator/integrations" \
-    | "${python}" -c 'import json, sys; print(" ".join(sorted(json.load(sys.stdin)["integrations"])))')"
-if [ "${left}" != "production-jira" ]; then
-    echo "integration-real-sim: the stand-in Xray should hold only production-jira after the run, it holds: ${left}" >&2
-    exit 1
-fi
-echo "integration-real-sim: passed; the targets cleaned up after themselves (left: ${left})"
+# What a real Xray would have seen: only the collection's modules (their User-Agent), never a request
+# naming the foreign integration, which must be exactly as before; and nothing of the tests' left.
+control GET integrations >"${stage_dir}/after.json"
+control GET requests >"${stage_dir}/requests.json"
+"${python}" - "${before}" "${stage_dir}/after.json" "${stage_dir}/requests.json" <<'PY'
+import json, sys, urllib.parse
+before = json.loads(sys.argv[1])["integrations"]
+with open(sys.argv[2]) as after_file, open(sys.argv[3]) as requests_file:
+    after = json.load(after_file)["integrations"]
+    requests = json.load(requests_file)["requests"]
+problems = []
+if sorted(after) != ["production-jira"]:
+    problems.append("the stand-in should hold only production-jira after the run; it holds %s" % sorted(after))
+elif after["production-jira"] != before["production-jira"]:
+    problems.append("production-jira, which is not the tests', was changed: %r -> %r"
+                    % (before["production-jira"], after["production-jira"]))
+for entry in requests:
+    agent = {k.lower(): v for k, v in entry["headers"].items()}.get("user-agent", "")
+    if not agent.startswith("frogops.xray "):
+        problems.append("%s %s was not sent by a frogops.xray module (User-Agent %r)" % (entry["method"], entry["path"], agent))
+    if "production-jira" in urllib.parse.unquote(entry["path"] + "?" + str(entry.get("query") or "")) + entry["body"]:
+        problems.append("%s %s touched production-jira" % (entry["method"], entry["path"]))
+if not requests:
+    problems.append("no request reached the stand-in: the targets did not run in real-Xray mode")
+for problem in problems[:20]:
+    print("integration-real-sim: " + problem, file=sys.stderr)
+if problems:
+    sys.exit(1)
+print("integration-real-sim: passed; %d requests, all from the modules; the targets cleaned up after themselves"
+      % len(requests))
+PY

@@ -30,6 +30,12 @@ config=tests/integration/integration_config.yml
 if [ "$1" = integration ] && [ -f "${utils}/../../${config}" ]; then
     echo "run-ansible-test: ${config} found: the integration targets run against the Xray it names"
     cp "${utils}/../../${config}" "${collection}/${config}"
+    # One run id for both targets, so that leftovers of an interrupted run share it (CONTRIBUTING.md).
+    if ! grep -q '^xray_run_id:' "${collection}/${config}"; then
+        run_id="$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"
+        printf '\nxray_run_id: "%s"\n' "${run_id}" >>"${collection}/${config}"
+        echo "run-ansible-test: run id ${run_id} (set xray_run_id: \"${run_id}\" to clean up after this run if it is interrupted)"
+    fi
 fi
 
 cd "${collection}"

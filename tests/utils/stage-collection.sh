@@ -41,7 +41,8 @@ if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
     # Not a git checkout (e.g. an unpacked archive): copy everything but local state.
     tar --exclude='./.git' --exclude='./.venv*' --exclude='./build' --exclude='./tests/output' \
-        --exclude='*.tar.gz' --exclude='__pycache__' --exclude='.pytest_cache' \
+        --exclude='*.tar.gz' --exclude='__pycache__' --exclude='.pytest_cache' --exclude='.nox' \
+        --exclude='.hypothesis' --exclude='tests/integration/integration_config.yml' \
         -cf - . | tar -xf - -C "${dest}"
 fi
 

@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The modules' Python floor (plugins/module_utils/_python_floor.py) and how the modules apply it.
@@ -38,9 +39,9 @@ import pytest
 
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
-from ansible.release import __version__ as ANSIBLE_CORE_VERSION
+from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 
-from ansible_collections.frogops.xray.plugins.module_utils import _connection, _connection_options
+from ansible_collections.frogops.xray.plugins.module_utils import _connection_options
 from ansible_collections.frogops.xray.plugins.module_utils import _python_floor as floor
 
 try:  # ansible-core 2.19+
@@ -137,12 +138,6 @@ def test_an_unknown_executable_is_said_so():
     # sys.executable is empty when Python cannot tell.
     assert floor.unsupported_python_message(version_info=(3, 6, 8), executable="") == \
         expected_message("3.6.8", "an unknown path")
-
-
-def test_connection_re_exports_the_options():
-    for name in ("connection_argument_spec", "CONNECTION_REQUIRED_ONE_OF", "CONNECTION_REQUIRED_BY", "module_kwargs"):
-        assert getattr(_connection, name) is getattr(_connection_options, name), name
-        assert name in _connection.__all__
 
 
 def test_the_no_log_connection_options():

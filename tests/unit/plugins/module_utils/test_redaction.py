@@ -1,4 +1,5 @@
 # -*- coding: utf-8 -*-
+# Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Secrets stay out of every message, error text and warning, in whatever encoding a server echoes them.
