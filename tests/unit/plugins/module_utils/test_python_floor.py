@@ -40,6 +40,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
+from ansible.module_utils.common.parameters import PASS_VARS
 
 from ansible_collections.frogops.xray.plugins.module_utils import _connection_options
 from ansible_collections.frogops.xray.plugins.module_utils import _python_floor as floor
@@ -63,6 +64,9 @@ NEEDS_3_9 = sorted(os.path.basename(path)[:-3] for path in glob.glob(os.path.joi
 # What ansible-core 2.16 to 2.19 can still start a module with, below the floor.
 OLD_PYTHONS = ("2.7", "3.6", "3.7", "3.8")
 CORE = tuple(int(part) for part in ANSIBLE_CORE_VERSION.split(".")[:2])
+# Whether this ansible-core adds `invocation` to a result only when the controller asks for it
+# (_ansible_inject_invocation, 2.21); older ones always add it.
+INVOCATION_ON_REQUEST = "inject_invocation" in PASS_VARS
 NO_LOG_MASK = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
 SECRETS = dict(password="jira-pw-floor-0x5eed", access_token="token-floor-0x5eed", url_password="url-pw-floor-0x5eed")
 
@@ -80,7 +84,7 @@ def task_args(module_name):
     if module_name == "jira_integration":
         # jira_server_url: checking it needs the 3.9 code, which is not there when main() must fail first.
         args.update(password=SECRETS["password"], username="bot@acme.example", jira_server_url="https://acme.example")
-    if CORE >= (2, 20):  # which reports invocation only when the controller asks (-vvv): ask, as -vvv does
+    if INVOCATION_ON_REQUEST:  # ansible-core 2.21+ reports invocation only when asked (-vvv): ask, as -vvv does
         args["_ansible_inject_invocation"] = True
     return args
 
