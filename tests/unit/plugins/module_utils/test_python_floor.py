@@ -24,7 +24,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ast
-import contextlib
 import glob
 import importlib.abc
 import importlib.util
@@ -38,17 +37,13 @@ import types
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
 from ansible.module_utils.ansible_release import __version__ as ANSIBLE_CORE_VERSION
 from ansible.module_utils.common.parameters import PASS_VARS
 
 from ansible_collections.frogops.xray.plugins.module_utils import _connection_options
 from ansible_collections.frogops.xray.plugins.module_utils import _python_floor as floor
 
-try:  # ansible-core 2.19+
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core 2.16 - 2.18
-    patch_module_args = None
+from ansible_collections.frogops.xray.tests.unit.plugins.module_args import module_args
 
 MODULE_UTILS_DIR = os.path.dirname(os.path.abspath(floor.__file__))
 PLUGINS_DIR = os.path.dirname(MODULE_UTILS_DIR)
@@ -281,20 +276,6 @@ def load_fresh(path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@contextlib.contextmanager
-def module_args(args):
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    saved = basic._ANSIBLE_ARGS
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = saved
 
 
 def run_main(module, args, capsys):

@@ -7,34 +7,12 @@
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import contextlib
 import json
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.common.text.converters import to_bytes
-
 from ansible_collections.frogops.xray.tests.emulator.xray_emulator import XrayEmulator
-
-try:  # ansible-core 2.19+
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core 2.16 - 2.18
-    patch_module_args = None
-
-
-@contextlib.contextmanager
-def module_args(args):
-    if patch_module_args is not None:
-        with patch_module_args(args):
-            yield
-        return
-    saved = basic._ANSIBLE_ARGS
-    basic._ANSIBLE_ARGS = to_bytes(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
-    try:
-        yield
-    finally:
-        basic._ANSIBLE_ARGS = saved
+from ansible_collections.frogops.xray.tests.unit.plugins.module_args import module_args
 
 
 class ModuleResult(dict):

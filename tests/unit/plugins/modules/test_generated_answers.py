@@ -55,7 +55,7 @@ from ansible_collections.frogops.xray.plugins.module_utils._http_transport impor
     TransportFailure,
 )
 from ansible_collections.frogops.xray.plugins.modules import jira_integration, jira_integration_info
-from ansible_collections.frogops.xray.tests.unit.plugins.modules.conftest import module_args
+from ansible_collections.frogops.xray.tests.unit.plugins.module_args import module_args
 
 BASE = "https://xray.test"
 MODULES = {"jira_integration": jira_integration, "jira_integration_info": jira_integration_info}
