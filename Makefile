@@ -208,7 +208,8 @@ docs-check: $(VENV)/.stamp collection-link
 	@if ! diff -ru $(DOCS_DIR) $(BUILD)/docs-check; then \
 		echo "$(DOCS_DIR)/ is stale (or missing): run 'make docs' and commit the result" >&2; exit 1; fi
 	$(TOOLS_ENV) antsibull-docs lint-collection-docs --plugin-docs --output-format simplified-rst \
-		--check-extra-docs-refs --validate-collection-refs all $(LINK_ROOT)/ansible_collections/frogops/xray
+		--check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs \
+		$(LINK_ROOT)/ansible_collections/frogops/xray
 	@echo "docs-check: $(DOCS_DIR)/ is up to date"
 
 # Every file carries its copyright and licence (SPDX headers, else REUSE.toml): reuse lint,

@@ -14,7 +14,7 @@
 #
 # Steps:
 #   1. stage the collection (what git would ship) in DEST_DIR/collection (stage-collection.sh);
-#   2. antsibull-docs lint-collection-docs on it, extra docs and their :ansplugin: etc. refs included;
+#   2. (the lint of plugin docs, extra docs and links.yml is `make docs-check`'s, not repeated here);
 #   3. antsibull-docs sphinx-init (a Sphinx project in DEST_DIR: conf.py, build.sh, rst/index.rst);
 #   4. point intersphinx at a local inventory (no network here, see below);
 #   5. the two steps of the build.sh that sphinx-init writes, spelled out so that the flags
@@ -63,10 +63,6 @@ export ANSIBLE_NOCOLOR=1
 
 echo "== staging ${collection_name}"
 collection="$("${utils}/stage-collection.sh" "${dest}/collection")"
-
-echo "== antsibull-docs lint-collection-docs (plugin docs, extra docs, links.yml)"
-antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs \
-    --validate-collection-refs all --disallow-unknown-collection-refs "${collection}"
 
 echo "== antsibull-docs sphinx-init"
 # Full hierarchy (no --squash-hierarchy): the pages land in collections/frogops/xray/ as on
