@@ -62,7 +62,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 export ANSIBLE_NOCOLOR=1
 
 echo "== staging ${collection_name}"
-collection="$("${utils}/stage-collection.sh" "${dest}/collection")"
+"${utils}/stage-collection.sh" "${dest}/collection" >/dev/null
 
 echo "== antsibull-docs sphinx-init"
 # Full hierarchy (no --squash-hierarchy): the pages land in collections/frogops/xray/ as on
