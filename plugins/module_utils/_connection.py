@@ -27,6 +27,10 @@ from ansible_collections.frogops.xray.plugins.module_utils._xray_client import X
 
 # More would only keep a task waiting for hours (each wait is up to 30 s).
 MAX_RETRIES = 100
+# Credentials that are refused when set but blank, with the environment variable that may have set them:
+# an empty JFROG_ACCESS_TOKEN would otherwise end in a request with no usable credential.
+BLANKABLE_CREDENTIALS = (("access_token", "JFROG_ACCESS_TOKEN"), ("url_username", "JFROG_USERNAME"),
+                         ("url_password", "JFROG_PASSWORD"))
 
 
 def user_agent():
@@ -41,6 +45,11 @@ def check_connection_options(module, failure_result=None):
     extra = dict(failure_result or {}, changed=False)
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR, **extra)
+    for option, variable in BLANKABLE_CREDENTIALS:
+        value = params[option]
+        if value is not None and not value.strip():
+            module.fail_json(msg="%s is set but empty (by the task, or by %s in the environment): give one, or leave "
+                             "it unset." % (option, variable), **extra)
     if not params["access_token"] and params["url_password"] is None:
         module.fail_json(msg="url_password (or JFROG_PASSWORD) is required with url_username when no access_token is set",
                          **extra)

@@ -32,6 +32,8 @@ FIELDS = ("connection_name",) + COMPARED_FIELDS
 STRING_FIELDS = ("auth_type", "username", "installation_type", "jira_server_url")
 CREATE_REQUIRED = ("username", "password", "installation_type", "jira_server_url")
 HEALTHY = "HEALTHY_INTEGRATION"
+# What the status check documents; each is understood whatever HTTP status (200, 404, 500) carries it.
+DOCUMENTED_STATUSES = (HEALTHY, "FAULTY_CONFIGURATION", "INTEGRATION_NOT_FOUND", "INTERNAL_SERVER_ERROR")
 # Shown in diffs where the password would be sent; the value itself never is.
 PASSWORD_PLACEHOLDER = "<hidden: will be sent>"
 # Added to the message of a create or update that may still be running in Xray.
@@ -69,6 +71,21 @@ def is_http_url(value):
         return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
     except ValueError:  # e.g. "http://[x": an unclosed IPv6 bracket
         return False
+
+
+def jira_url_problem(url):
+    """Why jira_server_url cannot be sent, or None. Credentials in it are refused without echoing them:
+    Xray would store them in the URL, in clear, and every message naming the URL would show them."""
+    try:
+        has_userinfo = "@" in urlsplit(url.strip()).netloc
+    except ValueError:
+        has_userinfo = "@" in url
+    if has_userinfo:
+        return ("jira_server_url must not contain credentials (user:password@ before the host); give them as username "
+                "and password instead.")
+    if not is_http_url(url):
+        return "jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r" % url
+    return None
 
 
 def desired_fields(params):
@@ -263,18 +280,33 @@ def removed_meanwhile(error, name):
 def read_status(client, name):
     """Health of an integration as Xray sees it: {status, reason, time}, masked.
 
-    Xray answers INTEGRATION_NOT_FOUND with 404 in the same shape; a 404 of
-    another shape is the verdict on the URL or the version.
+    name is the integration as Xray spells it (read from its details): the status check matches
+    names exactly. The answer counts only when it names that integration: a cache or proxy that
+    ignores the query string answers about another one. A documented status is understood in
+    each HTTP status Xray documents for this endpoint (200, 404, 500); an unknown status text only
+    in a 200. A 404 of another shape is the verdict on the URL or the version.
     """
-    reply = client.get(STATUS_CHECK_PATH, query={"integrationName": name}, accept=(200, 404))
-    body = reply.data if reply.is_object else {}
-    if reply.status == 404 and not isinstance(body.get("status"), str):
-        raise api_missing_error(client, xray_version(client), MINIMUM_STATUS_VERSION, "the integration status API")
+    reply = client.get(STATUS_CHECK_PATH, query={"integrationName": name}, accept=(200, 404, 500))
+    body = reply.data if reply.is_object and reply.complete else {}
+    if reply.status != 200 and body.get("status") not in DOCUMENTED_STATUSES:
+        if reply.status == 404:
+            raise api_missing_error(client, xray_version(client), MINIMUM_STATUS_VERSION, "the integration status API")
+        raise client.status_error("GET", client.url_for(STATUS_CHECK_PATH, {"integrationName": name}), reply)
+
+    def unexpected(problem):
+        return client.error("Unexpected answer from Xray for the status check of %r: HTTP %d %s, so it says nothing "
+                            "about that integration's health: %s" % (name, reply.status, problem, sentence(
+                                reply.excerpt or "empty body")), status=reply.status)
+
     status = {key: body.get(key) for key in ("status", "reason", "time")}
     if not isinstance(status["status"], str) or not all(isinstance(status[key], (str, type(None)))
                                                         for key in ("reason", "time")):
-        raise client.error("Unexpected answer from Xray for the status check of %r: HTTP %d: %s" % (
-            name, reply.status, sentence(reply.excerpt or "empty body")), status=reply.status)
+        raise unexpected("without a status text")
+    spelled = body.get("integration_name")
+    if not isinstance(spelled, str):
+        raise unexpected("naming no integration (no integration_name)")
+    if not _is_unicode(spelled) or not same_name(spelled, name):
+        raise unexpected("naming another integration (%r)" % client.redact.excerpt(spelled, 100))
     # Single-line and masked: the reason is quoted in messages and warnings.
     return dict((key, client.redact.excerpt(value, 500) if isinstance(value, str) else value)
                 for key, value in status.items())

@@ -73,6 +73,11 @@ def encoded_forms(secret):
         secret.encode("unicode_escape").decode("ascii"),
         base64.b64encode(secret.encode("utf-8")).decode("ascii"),
     }
+    # base64 of the Latin-1 bytes too: HTTP basic auth (user:password) is often encoded that way.
+    try:
+        forms.add(base64.b64encode(secret.encode("latin-1")).decode("ascii"))
+    except UnicodeEncodeError:
+        pass
     # percent-encoding with lower-case hex (the secret's own letters keep their case)
     forms |= {re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), form) for form in forms if "%" in form}
     # Unicode normal forms (servers normalise text) and UTF-8 read as Latin-1 or CP1252 (mojibake).
@@ -133,8 +138,9 @@ class Redactor:
             views |= {decode(view) for view in views for decode in _DECODERS}
         views |= {_collapse(view) for view in views}
         views |= {unicodedata.normalize("NFKC", view).casefold() for view in views}
-        return any(secret in view or _collapse(secret) in view or
-                   unicodedata.normalize("NFKC", secret).casefold() in view
+        return any(secret in view
+                   or _collapse(secret) in view
+                   or unicodedata.normalize("NFKC", secret).casefold() in view
                    for view in views for secret in self._secrets)
 
     def excerpt(self, text, length):

@@ -59,14 +59,18 @@ class XrayError(Exception):
     status: HTTP status, or None when no HTTP answer arrived.
     error_text: the server's own error text (masked), when it gave one.
     xray_not_found: a 404 in the shape of Xray's own "not found" answer.
+    request_sent: for a failed write, whether any attempt of it may have reached the server (an
+    answer came, or it was lost or late); False when the transport proves that none left this
+    machine (no connection, the TLS handshake or the proxy failed, the request could not be made).
     """
 
-    def __init__(self, message, status=None, error_text=None, xray_not_found=False):
+    def __init__(self, message, status=None, error_text=None, xray_not_found=False, request_sent=True):
         super(XrayError, self).__init__(message)
         self.message = message
         self.status = status
         self.error_text = error_text
         self.xray_not_found = xray_not_found
+        self.request_sent = request_sent
 
 
 class Reply:
@@ -309,7 +313,7 @@ class XrayClient:
                 continue
             if reply.status in accept and (reply.status != 200 or (reply.complete and reply.is_object)):
                 return reply
-            raise self._status_error("GET", url, reply)
+            raise self.status_error("GET", url, reply)
 
     # -- writes -----------------------------------------------------------
 
@@ -326,6 +330,7 @@ class XrayClient:
         url = self.url_for(segments)
         attempt = 0
         resent_after_end = False
+        sent = False  # whether any attempt so far may have reached the server
         while True:
             attempt += 1
             try:
@@ -335,19 +340,22 @@ class XrayClient:
                 error = self._failure_error(method, url, failure)
                 if not failure.sent:
                     if failure.kind in (_http_transport.TLS, _http_transport.INVALID) or attempt > self.retries:
+                        error.request_sent = sent
                         raise error
                     self._pause(attempt, method, url, error.message, None)
                     continue
+                sent = True
                 outcome = "ended" if failure.kind == _http_transport.DROPPED else "pending"
             else:
+                sent = True
                 if reply.documented_success:
                     return "answered"
                 if reply.status in NOT_APPLIED_STATUSES:
                     if attempt > self.retries:
-                        raise self._status_error(method, url, reply)
+                        raise self.status_error(method, url, reply)
                     self._pause(attempt, method, url, "HTTP %d" % reply.status, reply.headers.get("retry-after"))
                     continue
-                error = self._status_error(method, url, reply)
+                error = self.status_error(method, url, reply)
                 if reply.status < 400:  # 1xx (an interim answer as the last one), 2xx or 3xx not understood
                     outcome = "unclear"
                 elif reply.status in ENDED_STATUSES:
@@ -456,7 +464,7 @@ class XrayClient:
             message = "Request %s %s could not be made: %s" % (method, url, sentence(detail))
         return self.error(message)
 
-    def _status_error(self, method, url, reply):
+    def status_error(self, method, url, reply):
         server_text = reply.error_text
         shown = self.redact.excerpt(server_text, EXCERPT_LENGTH) if server_text is not None else reply.excerpt
         status = reply.status

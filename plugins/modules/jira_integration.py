@@ -265,7 +265,7 @@ UNSUPPORTED_PYTHON = unsupported_python_message()
 try:
     from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module, keep_secret
     from ansible_collections.frogops.xray.plugins.module_utils import _jira_integration as jira
-    from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, sentence
+    from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, auth_header, sentence
 except (ImportError, SyntaxError):
     if UNSUPPORTED_PYTHON is None:  # a supported Python: a real error, to be seen
         raise
@@ -302,12 +302,17 @@ def check_input(module):
     params = module.params
     if not params["connection_name"].strip():
         module.fail_json(msg="connection_name must not be empty", changed=False, password_sent=False)
-    if params["jira_server_url"] is not None and not jira.is_http_url(params["jira_server_url"]):
-        module.fail_json(msg="jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r"
-                         % params["jira_server_url"], changed=False, password_sent=False)
     for field in ("username", "password"):
         if params[field] is not None and not params[field].strip():
-            module.fail_json(msg="%s must not be empty when set" % field, changed=False, password_sent=False)
+            module.fail_json(msg="%s is set but empty: the task gives it an empty value (often a variable or lookup "
+                             "that is empty, such as lookup('env', ...) of an unset variable). Give the Jira %s, or "
+                             "leave %s out." % (field, "user name" if field == "username" else "password or API token",
+                                                field), changed=False, password_sent=False)
+    url = params["jira_server_url"]
+    if url is not None:
+        problem = jira.jira_url_problem(url)
+        if problem:
+            module.fail_json(msg=problem, changed=False, password_sent=False)
     if params["update_password"] == "on_unhealthy" and params["password"] is None and params["state"] == "present":
         module.fail_json(msg="update_password=on_unhealthy needs password: the one to send when Xray reports the "
                          "stored one broken.", changed=False, password_sent=False)
@@ -411,6 +416,24 @@ def describe(plan, name, check_mode):
     return "Integration %r %s." % (name, verb)
 
 
+def keep_jira_credentials(module, client, usernames):
+    """Mask the Jira password also as the basic-auth pair Xray sends to Jira (user:password, in base64), which
+    its answers may echo, for every user name it may use: the task's and the one Xray has stored."""
+    password = module.params["password"]
+    if password:
+        for username in usernames:
+            if username:
+                # The pair itself, and its base64 as a secret of its own: masked in every encoding, like the password.
+                keep_secret(module, client, "%s:%s" % (username, password))
+                keep_secret(module, client, auth_header(username=username, password=password).split(" ", 1)[1])
+
+
+def reads_health_after(params, plan):
+    """Whether the write is followed by a read of its health: verify_health, or a password sent by on_unhealthy."""
+    return plan.action in ("create", "update") and (
+        params["verify_health"] or (plan.password_sent and params["update_password"] == "on_unhealthy"))
+
+
 def main():
     module = AnsibleModule(**module_kwargs(OPTIONS))
     if UNSUPPORTED_PYTHON is not None:
@@ -420,11 +443,14 @@ def main():
     keep_secret(module, client, module.params["password"])
     params = module.params
     name = params["connection_name"]
+    keep_jira_credentials(module, client, [params["username"]])
     result = dict(changed=False, password_sent=False)
-    written = False
+    writing = written = False
     failure = None
     try:
         current = jira.read_integration(client, name)
+        if current is not None:
+            keep_jira_credentials(module, client, [current.get("username")])
         if reads_health_first(params, current):
             # Asked under the name as Xray spells it: its status check matches names exactly.
             result["status"] = jira.read_status(client, current["connection_name"])
@@ -436,14 +462,24 @@ def main():
         if module._diff:
             after = jira.fields_with_password_placeholder(plan.after) if plan.password_sent else jira.public_fields(plan.after)
             result["diff"] = dict(before=jira.public_fields(plan.before), after=after)
+        verify = reads_health_after(params, plan)
+        if verify and "status" not in result:
+            # The health is read after the write: an Xray without the status API (below 3.136) must fail the
+            # task now, before anything is written, and in check mode alike. One GET; its answer is not reported.
+            jira.read_status(client, reported_name)
         if module.check_mode or plan.action is None:
             module.exit_json(**result)
+        writing = True
         apply(client, plan, name)
         written = True
         # A password sent because the health was bad must have mended it.
-        verify = params["verify_health"] or (plan.password_sent and params["update_password"] == "on_unhealthy")
-        if verify and plan.action in ("create", "update"):
-            result["status"] = jira.read_status(client, reported_name)
+        if verify:
+            try:
+                result["status"] = jira.read_status(client, reported_name)
+            except XrayError as error:
+                error.message = "Integration %r was %s, but reading its health failed: %s" % (
+                    reported_name, DONE[plan.action], error.message)
+                raise
             if result["status"]["status"] != jira.HEALTHY:
                 result["msg"] = "Integration %r was %s, but Xray reports %s: %s" % (
                     reported_name, DONE[plan.action], result["status"]["status"],
@@ -456,9 +492,13 @@ def main():
     if failure is not None:
         # Outside the except block: ansible-core < 2.19 would attach the handled exception's traceback at -vvv.
         # A write that failed is no change; one that succeeded before a later failure is. Either way the
-        # user learns whether the password went out, and the health the task read.
+        # user learns whether the password left this machine, and the health the task read.
         kept = result if written else dict((key, result[key]) for key in ("password_sent", "status") if key in result)
         reported = dict(kept)
+        if writing and not written and not failure.request_sent:
+            reported["password_sent"] = False  # the transport proves that no attempt of the write left
+        elif not writing:
+            reported["password_sent"] = False
         reported.update(changed=written, msg=failure.message, http_status=failure.status)
         module.fail_json(**reported)
     module.exit_json(**result)

@@ -173,7 +173,8 @@ def main():
         if current is not None:
             result.update(exists=True, integration=jira.public_fields(current))
             if module.params["include_status"]:
-                result["status"] = jira.read_status(client, name)
+                # Asked under the name as Xray spells it: its status check matches names exactly.
+                result["status"] = jira.read_status(client, current["connection_name"])
     except XrayError as error:
         failure = error
     finally:

@@ -78,9 +78,9 @@ MAX_WAIT = 30.0
 # The most requests a run may send, in units of 1 + retries (the attempts one request may take). Each read is
 # one GET plus, on a 404 that is not Xray's, one GET of the version: 2. jira_integration: the details (2), the
 # health first with update_password=on_unhealthy (2), the write (1: resends come out of the same attempts), a
-# re-read after each of at most two unclear outcomes (2 x 2), the health after the write (2): 11. The info
-# module: the details (2) and the health (2): 4.
-BUDGETS = {"jira_integration": 11, "jira_integration_info": 4}
+# re-read after each of at most two unclear outcomes (2 x 2), the status check before a write that the health
+# check follows (2), the health after the write (2): 13. The info module: the details (2) and the health (2): 4.
+BUDGETS = {"jira_integration": 13, "jira_integration_info": 4}
 REQUEST_LIMIT = 200
 
 STRING_FIELDS = ("auth_type", "username", "installation_type", "jira_server_url")
@@ -98,7 +98,10 @@ FILLERS = ("Bad Request", "Integration not found", "Internal Server Error", "We 
            "unauthorized", "Service Unavailable", "", "Jira answered:\nHTTP 401\r\nUnauthorized", "\tindented\x1b[31m red")
 VERSIONS = ("3.140.0", "3.129", "3.128.9", "3.136.0-rc1", "3.200.0\nbuild 7", "v3.140", "", "banana", "3", 3140,
             None, "99999999999999999999.1")
-STATUS_NAMES = ("HEALTHY_INTEGRATION", "FAULTY_CONFIGURATION", "INTEGRATION_NOT_FOUND", "INTERNAL_SERVER_ERROR", 7, None)
+DOCUMENTED_STATUSES = ("HEALTHY_INTEGRATION", "FAULTY_CONFIGURATION", "INTEGRATION_NOT_FOUND", "INTERNAL_SERVER_ERROR")
+STATUS_NAMES = DOCUMENTED_STATUSES + ("DEGRADED", 7, None)
+# The transport failures that prove the request never left this machine.
+NOT_SENT_KINDS = (CONNECT, TLS, PROXY, INVALID)
 SHAPES = ("details", "xray_error", "artifactory_errors", "info", "version", "status", "html", "empty", "whitespace",
           "list", "deep", "nan", "bignum", "text")
 PREFERRED_SHAPES = {
@@ -110,7 +113,7 @@ PREFERRED_SHAPES = {
 PREFERRED_STATUSES = {
     "details": (200,) * 6 + (404,) * 4,
     "version": (200,) * 4,
-    "status": (200,) * 4 + (404,),
+    "status": (200,) * 4 + (404, 500),
     "write": (200, 201, 204) * 2,
 }
 
@@ -200,6 +203,9 @@ def make_task(module, token=None, user=None, user_password=None, check_mode=Fals
     args.update(_ansible_check_mode=check_mode, _ansible_diff=diff)
     if module == "jira_integration":
         secrets.append(args.get("password"))
+        if args.get("password") and args.get("username"):
+            # The basic-auth header Xray sends to Jira with these credentials, which its answers may echo.
+            secrets.append(base64.b64encode(("%s:%s" % (args["username"], args["password"])).encode("utf-8")).decode("ascii"))
     return Task(module, args, secrets)
 
 
@@ -393,6 +399,15 @@ def field_values(draw, task, field, plausible):
 
 
 @st.composite
+def status_names(draw, task):
+    """The integration_name of a status answer: mostly the one asked about (in any case), sometimes another one
+    (a cache that ignores the query string), none, or not a text."""
+    form = draw(st.sampled_from(("same",) * 6 + ("upper", "other", "other-case", "missing", "null", "number")))
+    return {"same": task.name, "upper": task.name.upper(), "other": "other", "other-case": "Other-" + task.name,
+            "missing": _NOT_JSON, "null": None, "number": 7}[form]
+
+
+@st.composite
 def details_objects(draw, task, plausible=False):
     """A details object for the task's integration: in a plausible one, every field has the right type."""
     name = task.name
@@ -434,8 +449,12 @@ def bodies(draw, shape, status, task):
     if shape == "version":
         return json.dumps({"xray_version": draw(st.sampled_from(VERSIONS)), "xray_revision": "abc123"})
     if shape == "status":
-        return json.dumps({"status": draw(st.sampled_from(STATUS_NAMES)), "reason": draw(optional(server_texts(task))),
-                           "time": "2024-01-01T12:00:00Z"}, ensure_ascii=False)
+        body = {"status": draw(st.sampled_from(STATUS_NAMES)), "reason": draw(optional(server_texts(task))),
+                "time": "2024-01-01T12:00:00Z"}
+        named = draw(status_names(task))
+        if named is not _NOT_JSON:
+            body["integration_name"] = named
+        return json.dumps(body, ensure_ascii=False)
     if shape == "html":
         return "<!DOCTYPE html><html><body><h1>%d</h1><p>%s</p></body></html>" % (status, draw(server_texts(task)))
     if shape == "list":
@@ -486,8 +505,12 @@ def xray_answers(draw, kind, task):
         return reply(200, {"xray_version": draw(st.sampled_from(("3.140.0",) * 4 + VERSIONS)), "xray_revision": "abc"})
     if kind == "status":
         status = draw(st.sampled_from(("HEALTHY_INTEGRATION",) * 3 + ("FAULTY_CONFIGURATION",) * 2 + STATUS_NAMES))
-        return reply(draw(st.sampled_from((200, 200, 200, 404))), {"status": status, "reason": draw(optional(
-            server_texts(task))), "time": "2024-01-01T12:00:00Z"})
+        body = {"status": status, "reason": draw(optional(server_texts(task))), "time": "2024-01-01T12:00:00Z"}
+        named = draw(status_names(task))
+        if named is not _NOT_JSON:
+            body["integration_name"] = named
+        # Xray documents 404 and 500 for this endpoint, with the same body.
+        return reply(draw(st.sampled_from((200, 200, 200, 404, 500))), body)
     status = draw(st.sampled_from((200, 201, 204) * 3 + (400, 409, 500)))
     if status < 300:
         body = draw(st.sampled_from(("", {}, {"info": "Integration was created"}, "details")))
@@ -725,7 +748,12 @@ def initial_read(run):
 
 
 def health_read(run, start):
-    """(health, end): the health check read from log[start] on (None when it failed), and where it ended."""
+    """(health, end): the health check read from log[start] on (None when it failed), and where it ended.
+
+    By the documented rules: a documented status is understood in a 200, 404 or 500 (Xray documents all three
+    for this endpoint), an unknown status text only in a 200; and only when the answer names the integration
+    asked about. A 404 of another shape is followed by a read of the version, for the verdict.
+    """
     log = run.log
     end = start
     while end < len(log) and log[end].kind == "status":
@@ -733,20 +761,27 @@ def health_read(run, start):
     if end == start:
         return None, start
     last = log[end - 1].canned
-    if last.status == 200 and last.complete and last.obj is not None:
-        body = last.obj
-    elif last.status == 404:
-        body = last.obj or {}
-        if not isinstance(body.get("status"), str):
+    body = last.obj if last.complete and last.obj is not None else {}
+    if last.status not in (200, 404, 500) or (last.status == 200 and not body):
+        return None, end
+    if last.status != 200 and body.get("status") not in DOCUMENTED_STATUSES:
+        if last.status == 404:
             while end < len(log) and log[end].kind == "version":
                 end += 1
-            return None, end
-    else:
         return None, end
     if not isinstance(body.get("status"), str) or any(not isinstance(body.get(key), (str, type(None)))
                                                       for key in ("reason", "time")):
         return None, end
+    named = body.get("integration_name")
+    if not isinstance(named, str) or fold(named) != fold(run.task.name):
+        return None, end
     return body, end
+
+
+def reads_health_after(task, action, send_password):
+    """Whether a write is followed by a health check: verify_health, or a password sent by on_unhealthy."""
+    return action in ("create", "update") and (task.args.get("verify_health") or (
+        task.update_password == "on_unhealthy" and send_password))
 
 
 def password_plan(task, changes, health):
@@ -941,20 +976,36 @@ def check_decisions(run, result):
         assert failed and not writes, "the first read did not establish anything, yet the run went on"
         return
     if task.module == "jira_integration_info":
+        health = None
+        if state == "present" and task.args.get("include_status"):
+            health, read_end = health_read(run, read_end)
+            if health is None:
+                assert failed, "the health could not be read for that name, yet the info module succeeded"
         if not failed:
             assert result["exists"] is (state == "present")
             assert result["integration"].get("connection_name") == (current or {}).get("connection_name")
+            assert (result.get("status") or {}).get("status") == (health or {}).get("status")
         return
     health = None
-    if task.update_password == "on_unhealthy" and task.state == "present" and state == "present":
+    health_first = task.update_password == "on_unhealthy" and task.state == "present" and state == "present"
+    if health_first:
         health, read_end = health_read(run, read_end)
     action = expected_action(task, state, current, health)
+    changes = expected_changes(task, current) if action == "update" else {}
+    send_password = action == "create" or (action == "update" and password_plan(task, changes, health) is True)
+    if not health_first and reads_health_after(task, action, send_password):
+        # The status check before the write: without it (an Xray below 3.136), the task fails before any write.
+        probe, read_end = health_read(run, read_end)
+        if probe is None:
+            action = "fail"
     if action in (None, "fail"):
         assert failed is (action == "fail") and not writes and result["changed"] is False, "expected %s" % action
         assert len(log) == read_end, "requests after a read that left nothing to do"
+        assert result.get("password_sent") is False, "password_sent without a write"
         return
     if task.check_mode:
         assert not failed and result["changed"] is True and len(log) == read_end
+        assert result.get("password_sent") is send_password, "check mode: password_sent is whether it would be sent"
         return
     assert writes, "nothing sent for %s" % action
     if not failed:
@@ -963,11 +1014,11 @@ def check_decisions(run, result):
     for index in writes:
         assert log[index].method == expected_method, "%s sent for %s" % (log[index].method, action)
         check_payload(task, current, health, action, log[index].payload)
-    sent = [index for index in writes if "password" in (log[index].payload or {})]
-    if any(log[index].canned.documented_success for index in sent):
-        assert result.get("password_sent") is True, "the password was sent and acknowledged"
-    if result.get("password_sent"):
-        assert sent, "password_sent, but no write carried it"
+    # password_sent: whether a request carrying the password left this machine, as the transport saw it.
+    left = [index for index in writes if "password" in (log[index].payload or {})
+            and log[index].canned.failure not in NOT_SENT_KINDS]
+    assert result.get("password_sent") is bool(left), "password_sent %r, but %d request(s) carrying it left" % (
+        result.get("password_sent"), len(left))
 
 
 def check_payload(task, current, health, action, payload):
@@ -988,6 +1039,18 @@ def check_payload(task, current, health, action, payload):
     assert payload == expected, "PUT %r, expected %r" % (payload, expected)
 
 
+def check_health(run, result):
+    """Nothing is reported healthy that was not read as healthy for that integration."""
+    if (result.get("status") or {}).get("status") != "HEALTHY_INTEGRATION":
+        return
+    healthy = []
+    for position, exchange in enumerate(run.log):
+        if exchange.kind == "status":
+            health, _end = health_read(run, position)
+            healthy.append(health is not None and health["status"] == "HEALTHY_INTEGRATION")
+    assert any(healthy), "reported healthy, but no status answer said so about %r" % run.task.name
+
+
 def check_run(run):
     note("requests: %r" % (run.log,))
     note("output: %s" % run.stdout.strip()[:3000])
@@ -996,6 +1059,7 @@ def check_run(run):
     check_requests(run)
     check_changed(run, run.result)
     check_decisions(run, run.result)
+    check_health(run, run.result)
     outcome = "failed" if run.result.get("failed") else "changed" if run.result["changed"] else "ok"
     event("%s: %s, %s, %d write(s)" % (run.task.module, initial_read(run)[0], outcome, len(run.writes)))
 
@@ -1009,7 +1073,8 @@ SPEC = dict(connection_name="jira-1", username=DEFAULTS["username"], password=PA
 STORED = dict(connection_name="jira-1", auth_type="basic", username=DEFAULTS["username"], installation_type="cloud",
               jira_server_url=DEFAULTS["jira_server_url"], skip_proxy=False)
 NOT_FOUND = reply(404, {"error": "Integration not found"})
-HEALTH = dict(status="HEALTHY_INTEGRATION", reason="Integration is healthy", time="2024-01-01T12:00:00Z")
+HEALTH = dict(status="HEALTHY_INTEGRATION", reason="Integration is healthy", time="2024-01-01T12:00:00Z",
+              integration_name="jira-1")
 MULTILINE = "Jira answered:\nHTTP 401 Unauthorized"
 ARTIFACTORY_404 = reply(404, {"errors": [{"status": 404, "message": "Not Found"}]})
 
@@ -1062,6 +1127,32 @@ def spec_task(**options):
 @example(task=spec_task(), data=ScriptedServer(reply(500, "<p>down</p>", "text/html; charset=idna")))
 @example(task=spec_task(), data=ScriptedServer(reply(503, {"error": "busy"}, headers={"Retry-After": u"\u00b2"}), NOT_FOUND))
 @example(task=spec_task(), data=ScriptedServer(reply(302, b"", None, headers={"Location": "http://[x/login"})))
+# Issue 16. A status answer about another integration (a cache that ignores the query string), or about none: not
+# understood, never a reason to send the password, never healthy.
+@example(task=spec_task(update_password="on_unhealthy"), data=ScriptedServer(
+    reply(200, STORED), reply(200, dict(HEALTH, integration_name="other", status="FAULTY_CONFIGURATION"))))
+@example(task=make_task("jira_integration_info", token=TOKEN, connection_name="jira-1", include_status=True),
+         data=ScriptedServer(reply(200, STORED), reply(200, dict(HEALTH, integration_name="other"))))
+@example(task=make_task("jira_integration_info", token=TOKEN, connection_name="jira-1", include_status=True),
+         data=ScriptedServer(reply(200, STORED), reply(200, {k: v for k, v in HEALTH.items() if k != "integration_name"})))
+# A documented status in a 500: understood; the URL change proceeds without the password.
+@example(task=spec_task(update_password="on_unhealthy", jira_server_url="https://jira.acme.example/jira"),
+         data=ScriptedServer(reply(200, STORED), reply(500, dict(HEALTH, status="INTERNAL_SERVER_ERROR")), reply(200)))
+# The PUT that carries the password is refused before it left (no connection, TLS): password_sent is false.
+@example(task=spec_task(update_password="on_unhealthy", retries=0), data=ScriptedServer(
+    reply(200, STORED), reply(200, dict(HEALTH, status="FAULTY_CONFIGURATION")), fail(CONNECT, "refused")))
+@example(task=spec_task(update_password="always", retries=0), data=ScriptedServer(reply(200, STORED), fail(TLS, "handshake")))
+# ... and true when it may have arrived (a timeout).
+@example(task=spec_task(update_password="always", retries=0), data=ScriptedServer(reply(200, STORED), fail(TIMEOUT),
+                                                                                   reply(200, STORED)))
+# A 400 that echoes the basic-auth header Xray sent to Jira: base64 of username:password.
+@example(task=spec_task(), data=ScriptedServer(NOT_FOUND, reply(400, {"error": "Jira said 401 to Authorization: Basic %s" % (
+    base64.b64encode(("%s:%s" % (DEFAULTS["username"], PASSWORD)).encode("utf-8")).decode("ascii"))})))
+# An Xray without the status API: a create that verify_health or on_unhealthy follows fails before the write.
+@example(task=spec_task(verify_health=True), data=ScriptedServer(
+    NOT_FOUND, reply(404, "404 page not found", "text/plain"), reply(200, {"xray_version": "3.130.0"})))
+@example(task=spec_task(update_password="on_unhealthy", check_mode=True), data=ScriptedServer(
+    NOT_FOUND, reply(404, "404 page not found", "text/plain"), reply(200, {"xray_version": "3.130.0"})))
 def test_every_generated_run_keeps_the_promises(task, data):
     server = data.start() if isinstance(data, ScriptedServer) else DataServer(data, task)
     check_run(run_module(task, server))

@@ -18,6 +18,7 @@ JIRA_PASSWORD = "jira-Secret-4711"
 DETAILS = "/xray/api/v1/ticketing/jira-integrations/jira-1/details"
 ITEM = "/xray/api/v1/ticketing/jira-integrations/jira-1"
 COLLECTION = "/xray/api/v1/ticketing/jira-integrations"
+STATUS = "/xray/api/v1/ticketing/integrations/status/check"
 SPEC = dict(username="bot@acme.example", password=JIRA_PASSWORD, installation_type="cloud",
             jira_server_url="https://acme.atlassian.net")
 STORED = dict(connection_name="jira-1", auth_type="basic", username="bot@acme.example", password="old-pw",
@@ -135,7 +136,7 @@ def test_create_without_required_options_names_them(run, xray):
 @pytest.mark.parametrize("options,message", [
     (dict(connection_name="  "), "connection_name must not be empty"),
     (dict(jira_server_url="jira.acme.example"), "jira_server_url must be an http(s) URL"),
-    (dict(password=""), "password must not be empty"),
+    (dict(password=""), "password is set but empty"),
     (dict(timeout=0), "timeout must be a positive number"),
     (dict(url="acme.jfrog.io"), "url must be an http(s) URL"),
 ])
@@ -211,11 +212,13 @@ def test_verify_health_fails_with_xray_reason_after_the_write(run, xray):
     assert "The system is unable to connect to Jira." in result["msg"]
 
 
-def test_verify_health_in_check_mode_only_reads_once(run, xray):
+def test_verify_health_in_check_mode_reads_the_details_and_asks_the_status_api_once(run, xray):
+    # The status check before a write that verify_health follows: an Xray without it fails in check mode too.
     xray.seed(STORED)
     result = run(username="other", verify_health=True, _check_mode=True)
     assert result["changed"] is True and "status" not in result
-    assert len(xray.requests) == 1
+    assert [(c[0], c[1].split("?")[0]) for c in calls(xray)] == [("GET", DETAILS), ("GET", STATUS)]
+    assert xray.integrations["jira-1"]["username"] == STORED["username"]
 
 
 def test_old_xray_is_named_with_the_minimum(run, xray):
