@@ -26,6 +26,8 @@ options:
       - If not set, the value of the E(JFROG_ACCESS_TOKEN) environment variable is used.
       - Either O(access_token) or O(url_username) and O(url_password) is needed. When both are set,
         O(access_token) is used.
+      - Set but empty or only whitespace (for example E(JFROG_ACCESS_TOKEN=) in the environment), it fails the task
+        before any request, naming the option and its variable. The same holds for O(url_username) and O(url_password).
     type: str
   url_username:
     description:

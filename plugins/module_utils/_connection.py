@@ -48,6 +48,8 @@ def check_connection_options(module, failure_result=None):
     for option, variable in BLANKABLE_CREDENTIALS:
         value = params[option]
         if value is not None and not value.strip():
+            # Blank is no secret: left among no_log_values, every space of the message would be masked.
+            module.no_log_values.discard(value)
             module.fail_json(msg="%s is set but empty (by the task, or by %s in the environment): give one, or leave "
                              "it unset." % (option, variable), **extra)
     if not params["access_token"] and params["url_password"] is None:

@@ -80,7 +80,10 @@ options:
   password:
     description:
       - Jira password or API token. Needed to create.
-      - Never returned, logged or shown in a diff. When it is sent depends on O(update_password).
+      - Never returned, logged or shown in a diff, alone or as the basic-auth header Xray sends to Jira
+        (C(username:password) in base64). When it is sent depends on O(update_password).
+      - Set but empty or only whitespace (often an empty variable or an env lookup of an unset variable), it fails the
+        task before any request. The same holds for O(username).
     type: str
   installation_type:
     description:
@@ -91,6 +94,8 @@ options:
     description:
       - URL of the Jira instance, for example V(https://acme.atlassian.net). Needed to create.
       - Compared without regard to the case of scheme and host or a trailing slash.
+      - Must not contain credentials (V(https://user:password@...)); give them as O(username) and O(password). Such a
+        URL fails the task before any request, and the credentials are not shown.
     type: str
   skip_proxy:
     description:
@@ -109,20 +114,30 @@ options:
         until the stored credential breaks. After a write that carried the password (create or update),
         the health is read again; if it is still not healthy the task fails with Xray's reason (and C(changed=true)).
         C(INTEGRATION_NOT_FOUND) means the integration was removed meanwhile, and the task fails.
-        Any other health status (C(INTERNAL_SERVER_ERROR), an unknown one) never sends the password;
-        a warning says why.
+        Any other health status (C(INTERNAL_SERVER_ERROR), also when Xray answers it with HTTP 500 or 404 as it
+        documents; an unknown one) never sends the password; a warning says why, and the task's other changes are
+        made.
+      - The health counts only for this integration. It is asked under the name as Xray spells it, and an answer
+        whose C(integration_name) names another integration, or none, is not understood; the task then fails before
+        any write and the password is not sent.
       - V(on_unhealthy) needs O(password) and Xray 3.136 or later (the health check); an existing
         integration costs two GETs per run (details and health), and four requests when the password
-        is sent (details, health, PUT, health). Against an older Xray the task fails before any write,
-        naming the version.
+        is sent (details, health, PUT, health). A create costs four too (details, status check, POST, health);
+        the status check before the POST proves that Xray has the health check, so that an older Xray fails
+        before anything is written. Against an older Xray the task fails before any write, in check mode too,
+        naming the version, after three GETs (details, status check, version).
     type: str
     choices: [always, on_create, on_unhealthy]
     default: on_create
   verify_health:
     description:
       - After a create or update, ask Xray whether it can reach Jira with the stored settings,
-        and fail with Xray's reason when the status is not C(HEALTHY_INTEGRATION).
-      - Needs Xray 3.136 or later. Makes no request in check mode or when nothing changed.
+        and fail with Xray's reason when the status is not C(HEALTHY_INTEGRATION) (with C(changed=true), since the write
+        happened). An answer about another integration, or about none, fails the task too.
+      - Needs Xray 3.136 or later. Before the write (and in check mode) one GET of the status check proves that
+        Xray has it, so an older Xray fails the task before anything is written, naming the version. A create or
+        update with O(verify_health=true) therefore costs four requests (details, status check, write, health),
+        two in check mode. Makes no request when nothing changes.
     type: bool
     default: false
 notes:
@@ -231,7 +246,10 @@ http_status:
   sample: 400
 password_sent:
   description:
-    - Whether the password was sent in this run (in check mode, whether it would be).
+    - Whether the password left this machine in this run (in check mode, whether it would be sent).
+    - V(true) when a request carrying it was sent or may have been (an answer came, or it was lost, or none came
+      in time); V(false) when nothing carried it, or when the transport proves it never left (no connection, the
+      TLS handshake or the proxy failed before the request).
   returned: always
   type: bool
   sample: false
@@ -240,6 +258,8 @@ status:
     - Xray's health check of the integration, the last one the task read.
     - With O(update_password=on_unhealthy), the health read before deciding, or the one read after
       a write that carried the password. With O(verify_health=true), the health after the write.
+    - Only ever an answer that names this integration. The status check made before a write, to prove that
+      Xray has the health check, is not returned.
   returned: when the task read the health (O(update_password=on_unhealthy) on an existing integration, or
     O(verify_health=true) after a create or update, not in check mode)
   type: dict
@@ -304,6 +324,7 @@ def check_input(module):
         module.fail_json(msg="connection_name must not be empty", changed=False, password_sent=False)
     for field in ("username", "password"):
         if params[field] is not None and not params[field].strip():
+            module.no_log_values.discard(params[field])  # blank is no secret, and would mask every space of msg
             module.fail_json(msg="%s is set but empty: the task gives it an empty value (often a variable or lookup "
                              "that is empty, such as lookup('env', ...) of an unset variable). Give the Jira %s, or "
                              "leave %s out." % (field, "user name" if field == "username" else "password or API token",

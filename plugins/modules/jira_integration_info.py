@@ -41,6 +41,11 @@ options:
   include_status:
     description:
       - Also ask Xray whether it can reach Jira with the stored settings (Xray 3.136 or later).
+      - The health is asked under the name as Xray spells it (read from the details first), and counts only for this
+        integration. An answer whose C(integration_name) names another integration, or none, fails the task; it is
+        never reported as the integration's health.
+      - A documented status is returned whatever HTTP status carries it (Xray documents 200, 404 and 500 for this
+        check), so C(INTERNAL_SERVER_ERROR) answered with HTTP 500 is RV(status), not a failure.
     type: bool
     default: false
 seealso:

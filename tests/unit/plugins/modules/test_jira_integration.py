@@ -137,6 +137,7 @@ def test_create_without_required_options_names_them(run, xray):
     (dict(connection_name="  "), "connection_name must not be empty"),
     (dict(jira_server_url="jira.acme.example"), "jira_server_url must be an http(s) URL"),
     (dict(password=""), "password is set but empty"),
+    (dict(password=" "), "password is set but empty: the task gives it an empty value"),
     (dict(timeout=0), "timeout must be a positive number"),
     (dict(url="acme.jfrog.io"), "url must be an http(s) URL"),
 ])
