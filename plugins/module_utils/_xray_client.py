@@ -174,7 +174,8 @@ def api_base_url(url):
     slash), so users can paste whichever they have.
     """
     if not isinstance(url, str) or not url.strip():
-        raise XrayError("url is required: the JFrog Platform base URL, for example https://acme.jfrog.io")
+        raise XrayError("url is set but empty (by the task, or by JFROG_URL in the environment): give the JFrog "
+                        "Platform base URL, for example https://acme.jfrog.io")
     invalid = XrayError("url must be an http(s) URL such as https://acme.jfrog.io, got %r" % redact_userinfo(url))
     try:
         parts = urlsplit(url.strip())

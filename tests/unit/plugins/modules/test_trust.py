@@ -269,3 +269,10 @@ def test_create_with_on_unhealthy_costs_four_requests_and_two_in_check_mode():
                             **CREATE)
     assert result["changed"] is True and result["password_sent"] is True and "status" not in result
     assert calls(transport) == [("GET", DETAILS), ("GET", STATUS)]
+
+
+@pytest.mark.parametrize("url", ["", "  "])
+def test_a_blank_url_names_its_variable(url):
+    result, transport = run(jira_integration_info, [], url=url, connection_name="jira-cloud")
+    assert result["failed"] and "url is set but empty (by the task, or by JFROG_URL" in result["msg"]
+    assert transport.sent == []
