@@ -293,10 +293,10 @@ def read_status(client, name):
             raise api_missing_error(client, xray_version(client), MINIMUM_STATUS_VERSION, "the integration status API")
         raise client.status_error("GET", client.url_for(STATUS_CHECK_PATH, {"integrationName": name}), reply)
 
-    def unexpected(problem):
-        return client.error("Unexpected answer from Xray for the status check of %r: HTTP %d %s, so it says nothing "
-                            "about that integration's health: %s" % (name, reply.status, problem, sentence(
-                                reply.excerpt or "empty body")), status=reply.status)
+    def unexpected(problem, hint=""):
+        return client.error(("Unexpected answer from Xray for the status check of %r: HTTP %d %s, so it says nothing "
+                             "about that integration's health: %s %s" % (name, reply.status, problem, sentence(
+                                 reply.excerpt or "empty body"), hint)).strip(), status=reply.status)
 
     status = {key: body.get(key) for key in ("status", "reason", "time")}
     if not isinstance(status["status"], str) or not all(isinstance(status[key], (str, type(None)))
@@ -306,7 +306,9 @@ def read_status(client, name):
     if not isinstance(spelled, str):
         raise unexpected("naming no integration (no integration_name)")
     if not _is_unicode(spelled) or not same_name(spelled, name):
-        raise unexpected("naming another integration (%r)" % client.redact.excerpt(spelled, 100))
+        raise unexpected("naming another integration (%r)" % client.redact.excerpt(spelled, 100),
+                         "A cache or proxy in front of Xray that ignores the query string answers like this: check "
+                         "that url points at the JFrog Platform itself.")
     # Single-line and masked: the reason is quoted in messages and warnings.
     return dict((key, client.redact.excerpt(value, 500) if isinstance(value, str) else value)
                 for key, value in status.items())
