@@ -73,6 +73,13 @@ def is_http_url(value):
         return False
 
 
+def url_credentials(url):
+    """What to mask of a URL's user:password@ part: all of it, and the password (a lone user part may be a token).
+    Not the user name alone, which would mask every place the name shows."""
+    userinfo = url.split("//", 1)[-1].split("/", 1)[0].rpartition("@")[0]
+    return [part for part in (userinfo, userinfo.partition(":")[2]) if part]
+
+
 def jira_url_problem(url):
     """Why jira_server_url cannot be sent, or None. Credentials in it are refused without echoing them:
     Xray would store them in the URL, in clear, and every message naming the URL would show them."""

@@ -138,10 +138,9 @@ class Redactor:
             views |= {decode(view) for view in views for decode in _DECODERS}
         views |= {_collapse(view) for view in views}
         views |= {unicodedata.normalize("NFKC", view).casefold() for view in views}
-        return any(secret in view
-                   or _collapse(secret) in view
-                   or unicodedata.normalize("NFKC", secret).casefold() in view
-                   for view in views for secret in self._secrets)
+        readable = [form for secret in self._secrets
+                    for form in (secret, _collapse(secret), unicodedata.normalize("NFKC", secret).casefold())]
+        return any(form in view for view in views for form in readable)
 
     def excerpt(self, text, length):
         """A single-line, secret-free start of text, at most length characters (plus "...").

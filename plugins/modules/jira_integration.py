@@ -333,6 +333,8 @@ def check_input(module):
     if url is not None:
         problem = jira.jira_url_problem(url)
         if problem:
+            # Credentials in the URL are secrets too: masked where ansible-core echoes the arguments (invocation).
+            module.no_log_values.update(jira.url_credentials(url))
             module.fail_json(msg=problem, changed=False, password_sent=False)
     if params["update_password"] == "on_unhealthy" and params["password"] is None and params["state"] == "present":
         module.fail_json(msg="update_password=on_unhealthy needs password: the one to send when Xray reports the "

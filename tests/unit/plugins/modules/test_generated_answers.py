@@ -1143,8 +1143,8 @@ def spec_task(**options):
     reply(200, STORED), reply(200, dict(HEALTH, status="FAULTY_CONFIGURATION")), fail(CONNECT, "refused")))
 @example(task=spec_task(update_password="always", retries=0), data=ScriptedServer(reply(200, STORED), fail(TLS, "handshake")))
 # ... and true when it may have arrived (a timeout).
-@example(task=spec_task(update_password="always", retries=0), data=ScriptedServer(reply(200, STORED), fail(TIMEOUT),
-                                                                                   reply(200, STORED)))
+@example(task=spec_task(update_password="always", retries=0),
+         data=ScriptedServer(reply(200, STORED), fail(TIMEOUT), reply(200, STORED)))
 # A 400 that echoes the basic-auth header Xray sent to Jira: base64 of username:password.
 @example(task=spec_task(), data=ScriptedServer(NOT_FOUND, reply(400, {"error": "Jira said 401 to Authorization: Basic %s" % (
     base64.b64encode(("%s:%s" % (DEFAULTS["username"], PASSWORD)).encode("utf-8")).decode("ascii"))})))

@@ -85,7 +85,7 @@ def run(module, script, **options):
 
 
 def calls(transport):
-    return [(method, path) for method, path in transport.calls]
+    return list(transport.calls)
 
 
 def warnings(result):
@@ -149,7 +149,7 @@ def test_a_status_answer_in_404_or_500_understood_only_when_documented(http):
 def test_on_unhealthy_with_internal_server_error_in_a_500_warns_and_makes_the_other_changes():
     result, transport = run(jira_integration, [answer(200, STORED), health("INTERNAL_SERVER_ERROR", http=500),
                                                answer(200, {"info": "Integration has been successfully updated"})],
-                            update_password="on_unhealthy", **dict(CREATE, jira_server_url="https://jira.acme.example"))
+                            **dict(CREATE, update_password="on_unhealthy", jira_server_url="https://jira.acme.example"))
     assert not result.get("failed") and result["changed"] is True and result["password_sent"] is False
     assert calls(transport) == [("GET", DETAILS), ("GET", STATUS), ("PUT", ITEM)]
     assert transport.sent[2].json == {"connection_name": "jira-cloud", "jira_server_url": "https://jira.acme.example"}
@@ -209,9 +209,10 @@ def test_an_echoed_basic_auth_header_of_the_jfrog_user_is_masked():
 @pytest.mark.parametrize("url", ["https://bot:s3cr3t-pw@acme.atlassian.net", "https://s3cr3t-pw@acme.atlassian.net",
                                  "ftp://bot:s3cr3t-pw@acme.atlassian.net", "http://[bot:s3cr3t-pw@x"])
 def test_credentials_in_jira_server_url_are_refused_before_any_request(url):
-    result, transport = run(jira_integration, [], **dict(CREATE, jira_server_url=url))
+    task = dict(CREATE, jira_server_url=url)
+    result, transport = run(jira_integration, [], **task)
     assert result["failed"] and "jira_server_url must not contain credentials" in result["msg"]
-    assert "s3cr3t-pw" not in json.dumps(dict(result, invocation=None)) and transport.sent == []
+    assert "s3cr3t-pw" not in json.dumps(result) and transport.sent == []
 
 
 # -- blank credentials ------------------------------------------------------------------------------------
@@ -221,10 +222,10 @@ def test_credentials_in_jira_server_url_are_refused_before_any_request(url):
     (dict(access_token=""), "access_token is set but empty (by the task, or by JFROG_ACCESS_TOKEN"),
     (dict(access_token=" \t"), "access_token is set but empty (by the task, or by JFROG_ACCESS_TOKEN"),
     (dict(access_token="", url_username="", url_password=""), "access_token is set but empty"),
-    (dict(access_token=None, url_username="", url_password="pw"), "url_username is set but empty (by the task, or by "
-                                                                  "JFROG_USERNAME"),
-    (dict(access_token=None, url_username="admin", url_password=" "), "url_password is set but empty (by the task, or "
-                                                                       "by JFROG_PASSWORD"),
+    (dict(access_token=None, url_username="", url_password="pw"),
+     "url_username is set but empty (by the task, or by JFROG_USERNAME"),
+    (dict(access_token=None, url_username="admin", url_password=" "),
+     "url_password is set but empty (by the task, or by JFROG_PASSWORD"),
 ])
 def test_a_blank_credential_fails_before_any_request_naming_it(module, options, named):
     result, transport = run(module, [], connection_name="jira-cloud", **options)
