@@ -12,6 +12,7 @@
 # run on each; integration and the end-to-end suite on the two ends. `make -s print-matrix`
 # prints the jobs; .github/workflows/ansible-test.yml must list the same ones (`make workflows`).
 #   .venv        Python 3.11, ansible-core 2.19 and the tools (tests/requirements/dev.txt)
+#   .venv-demo   make demo only: ansible-core and requests on python3 (tests/requirements/demo.txt)
 #   .venv-X.Y    ansible-core X.Y on PYTHON_X.Y (tests/requirements/ansible-core-X.Y.txt)
 #   .venv-docs   antsibull-docs + Sphinx for the docs site (tests/requirements/docs.txt)
 #   .venv-nox    nox + antsibull-nox for `make lint` and `make reuse` (tests/requirements/nox.txt)
@@ -34,6 +35,11 @@ REQ := tests/requirements
 UTILS := tests/utils
 BUILD := build
 PYTHON_DEV := 3.11
+# make demo: its venv, and the Pythons it may run on: those of the test matrix first, then 3.14
+# (see the demo target)
+DEMO_VENV := .venv-demo
+DEMO_PYTHONS := 3.13 3.12 3.11 3.10 3.14
+DEMO_BUILD := $(BUILD)/demo
 
 CORE_VERSIONS := 2.16 2.17 2.18 2.19 2.20 2.21
 CORE_OLDEST := $(firstword $(CORE_VERSIONS))
@@ -57,14 +63,16 @@ DOCS_DIR := docs/modules
 ANTSIBULL_DOCS_GEN := antsibull-docs collection --use-current --squash-hierarchy \
 	--output-format simplified-rst --no-add-antsibull-docs-version --fail-on-error frogops.xray
 
-STAGES := workflows reuse units sanity integration e2e lint changelog-lint docs-check docsite galaxy
+STAGES := workflows reuse demo-check units sanity integration e2e lint changelog-lint docs-check docsite galaxy
 
-.PHONY: help test demo venv venv-docs venv-nox units sanity integration integration-real-sim e2e lint changelog-lint docs docs-check \
+.PHONY: help test demo demo-check venv venv-demo venv-docs venv-nox units sanity integration integration-real-sim e2e lint changelog-lint docs docs-check \
 	docsite galaxy reuse workflows print-matrix changelog-release clean distclean \
 	no-sanity-ignores collection-link FORCE
 
 help:
 	@echo "make demo            build + install the collection, run examples/demo.yml against the emulator"
+	@echo "                     (its own .venv-demo: ansible-core and requests only, on python3 or PYTHON=...)"
+	@echo "make demo-check      make demo, then check what it printed and installed (a stage of make test)"
 	@echo "make test            all stages: $(STAGES)"
 	@echo "make units           ansible-test units on each ansible-core ($(CORE_VERSIONS)); one: make units-2.18"
 	@echo "make sanity          ansible-test sanity on each, no ignore files; one: make sanity-2.18"
@@ -81,7 +89,7 @@ help:
 	@echo "make galaxy          build the tarball, install it, verify, galaxy-importer (v1+), ansible-builder"
 	@echo "make print-matrix    the ansible-core jobs make test runs: TYPE CORE PYTHON"
 	@echo "make changelog-release   antsibull-changelog release for the version in galaxy.yml"
-	@echo "make venv|venv-X.Y|venv-docs|venv-nox   create a virtual environment only"
+	@echo "make venv|venv-X.Y|venv-docs|venv-nox|venv-demo   create a virtual environment only"
 	@echo "make clean           remove build/;  make distclean  also the virtual environments"
 
 print-matrix:
@@ -116,6 +124,8 @@ $(VENV)/.stamp: $(REQ)/dev.txt
 	$(call make_venv,$(PYTHON_$*),$<)
 
 venv: $(VENV)/.stamp
+venv-demo:
+	@PYTHON="$(PYTHON)" $(UTILS)/demo-venv.sh $(DEMO_VENV) $(REQ)/demo.txt $(DEMO_PYTHONS)
 venv-docs: .venv-docs/.stamp
 venv-nox: .venv-nox/.stamp
 venv-%: $$(call venv_of,$$*)/.stamp
@@ -245,6 +255,8 @@ galaxy: $(VENV)/.stamp
 	cd $(BUILD)/galaxy-importer && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" \
 		GALAXY_IMPORTER_CONFIG="$(CURDIR)/$(UTILS)/galaxy-importer.cfg" \
 		python -m galaxy_importer.main "$$tarball" 2>&1 | tee importer.log
+	@# Every WARNING fails, flake8's findings included (RUN_FLAKE8 in galaxy-importer.cfg: one
+	@# "WARNING: plugins/...py:LINE:COL: CODE message" line each), as does "flake8 not found".
 	@if grep -E '^(WARNING|ERROR|CRITICAL)' $(BUILD)/galaxy-importer/importer.log; then \
 		echo "galaxy-importer reported the problems above" >&2; exit 1; fi
 	@grep -q '^Importer processing completed successfully' $(BUILD)/galaxy-importer/importer.log
@@ -265,21 +277,34 @@ galaxy: $(VENV)/.stamp
 
 # ---------------------------------------------------------------- demo and release helpers
 
-demo: $(VENV)/.stamp
-	@rm -rf $(BUILD)/dist
-	@echo "== building the collection tarball"
-	@stage="$$($(UTILS)/stage-collection.sh $(BUILD)/galaxy)"; \
-	$(VENV)/bin/ansible-galaxy collection build --force --output-path $(BUILD)/dist "$$stage"
+# make demo: a venv of its own with ansible-core and requests only (tests/requirements/demo.txt),
+# on $(PYTHON) or python3 when it is a controller Python of a supported ansible-core (2.16/2.17 run
+# on 3.10-3.12, 2.18/2.19 on 3.11-3.13, 2.20/2.21 on 3.12-3.14), else the first of DEMO_PYTHONS
+# that tests/utils/find-python.sh finds (tests/utils/demo-python.sh). Each step says what it does.
+demo: venv-demo
+	@rm -rf $(DEMO_BUILD)
+	@echo "== building the collection tarball from what git would ship (ansible-galaxy collection build)"
+	@stage="$$($(UTILS)/stage-collection.sh $(DEMO_BUILD)/stage)"; \
+	$(DEMO_VENV)/bin/ansible-galaxy collection build --force --output-path $(DEMO_BUILD)/dist "$$stage"
 	@collections="$$(mktemp -d "$${TMPDIR:-/tmp}/frogops-xray-demo.XXXXXX")"; \
 	trap 'rm -rf "$$collections"' EXIT; \
 	export ANSIBLE_COLLECTIONS_PATH="$$collections" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false; \
 	echo "== installing it into $$collections (not the source tree)"; \
-	$(VENV)/bin/ansible-galaxy collection install --offline $(BUILD)/dist/frogops-xray-*.tar.gz; \
-	echo "== starting the Xray emulator and running examples/demo.yml"; \
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" JFROG_ACCESS_TOKEN=emulator-admin-token \
+	$(DEMO_VENV)/bin/ansible-galaxy collection install --offline $(DEMO_BUILD)/dist/frogops-xray-*.tar.gz; \
+	echo "== starting the Xray emulator and running examples/demo.yml with ansible-core $$($(DEMO_VENV)/bin/python -c 'from ansible.release import __version__; print(__version__)')"; \
+	PATH="$(CURDIR)/$(DEMO_VENV)/bin:$$PATH" JFROG_ACCESS_TOKEN=emulator-admin-token \
 	ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false \
-	$(UTILS)/with-emulator.sh $(VENV)/bin/python \
+	$(UTILS)/with-emulator.sh $(DEMO_VENV)/bin/python \
 		bash -c 'ansible-playbook examples/demo.yml -e xray_url="$$XRAY_URL"'
+	@echo "== demo done; to try the modules yourself against the emulator, see README.md, Quick start"
+
+# The demo as a user runs it, with the checks of tests/utils/check-demo.sh on what it printed and
+# installed, then the README's "Try the modules yourself" lines on its tarball (the emulator on
+# port 8765). .venv-demo is reused when in place (CI makes it).
+demo-check:
+	rm -rf $(BUILD)/demo-check && mkdir -p $(BUILD)/demo-check
+	$(MAKE) demo 2>&1 | tee $(BUILD)/demo-check/demo.log
+	$(UTILS)/check-demo.sh $(DEMO_VENV) $(BUILD)/demo-check/demo.log $(DEMO_BUILD)/dist $(DEMO_PYTHONS)
 
 # Turn changelogs/fragments into a release section of changelogs/changelog.yaml and
 # CHANGELOG.rst / CHANGELOG.md, for the version in galaxy.yml.
@@ -290,6 +315,6 @@ clean:
 	rm -rf $(BUILD) tests/output .nox
 
 distclean: clean
-	rm -rf $(VENV) .venv-docs .venv-nox $(foreach v,$(CORE_VERSIONS),.venv-$(v))
+	rm -rf $(VENV) $(DEMO_VENV) .venv-docs .venv-nox $(foreach v,$(CORE_VERSIONS),.venv-$(v))
 
 FORCE:
