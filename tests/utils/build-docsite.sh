@@ -15,7 +15,8 @@
 # Steps:
 #   1. stage the collection (what git would ship) in DEST_DIR/collection (stage-collection.sh);
 #   2. (the lint of plugin docs, extra docs and links.yml is `make docs-check`'s, not repeated here);
-#   3. antsibull-docs sphinx-init (a Sphinx project in DEST_DIR: conf.py, build.sh, rst/index.rst);
+#   3. antsibull-docs sphinx-init (a Sphinx project in DEST_DIR: conf.py, build.sh, and
+#      rst/index.rst copied from docs/docsite/site-index.rst instead of antsibull's placeholder);
 #   4. point intersphinx at a local inventory (no network here, see below);
 #   5. the two steps of the build.sh that sphinx-init writes, spelled out so that the flags
 #      are visible here: antsibull-docs collection --fail-on-error, then
@@ -67,7 +68,10 @@ echo "== staging ${collection_name}"
 echo "== antsibull-docs sphinx-init"
 # Full hierarchy (no --squash-hierarchy): the pages land in collections/frogops/xray/ as on
 # docs.ansible.com. Not --lenient: conf.py keeps nitpicky = True and build.sh keeps -W.
+# The site's root page is docs/docsite/site-index.rst (of the staged copy), not the placeholder
+# ("Welcome to my Ansible collection documentation") that sphinx-init writes otherwise.
 antsibull-docs sphinx-init --use-current --fail-on-error --dest-dir "${dest}" \
+    --index-rst-source "${dest}/collection/ansible_collections/frogops/xray/docs/docsite/site-index.rst" \
     --project "${collection_name}" --copyright "${collection_name} contributors" \
     --title "${collection_name} collection documentation" --html-short-title "${collection_name}" \
     "${collection_name}"
