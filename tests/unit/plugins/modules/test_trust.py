@@ -55,6 +55,13 @@ PLAIN_404 = answer(404, "404 page not found", content_type="text/plain")
 OLD_XRAY = answer(200, {"xray_version": "3.130.0", "xray_revision": "r"})
 
 
+def create(**changes):
+    """The options of a create, with changes."""
+    options = dict(CREATE)
+    options.update(changes)
+    return options
+
+
 def health(status="HEALTHY_INTEGRATION", name="jira-cloud", http=200, reason="Xray says so."):
     body = {"status": status, "reason": reason, "time": "2026-12-02T10:00:00Z"}
     if name is not None:
@@ -149,7 +156,7 @@ def test_a_status_answer_in_404_or_500_understood_only_when_documented(http):
 def test_on_unhealthy_with_internal_server_error_in_a_500_warns_and_makes_the_other_changes():
     result, transport = run(jira_integration, [answer(200, STORED), health("INTERNAL_SERVER_ERROR", http=500),
                                                answer(200, {"info": "Integration has been successfully updated"})],
-                            **dict(CREATE, update_password="on_unhealthy", jira_server_url="https://jira.acme.example"))
+                            **create(update_password="on_unhealthy", jira_server_url="https://jira.acme.example"))
     assert not result.get("failed") and result["changed"] is True and result["password_sent"] is False
     assert calls(transport) == [("GET", DETAILS), ("GET", STATUS), ("PUT", ITEM)]
     assert transport.sent[2].json == {"connection_name": "jira-cloud", "jira_server_url": "https://jira.acme.example"}
@@ -209,8 +216,7 @@ def test_an_echoed_basic_auth_header_of_the_jfrog_user_is_masked():
 @pytest.mark.parametrize("url", ["https://bot:s3cr3t-pw@acme.atlassian.net", "https://s3cr3t-pw@acme.atlassian.net",
                                  "ftp://bot:s3cr3t-pw@acme.atlassian.net", "http://[bot:s3cr3t-pw@x"])
 def test_credentials_in_jira_server_url_are_refused_before_any_request(url):
-    task = dict(CREATE, jira_server_url=url)
-    result, transport = run(jira_integration, [], **task)
+    result, transport = run(jira_integration, [], **create(jira_server_url=url))
     assert result["failed"] and "jira_server_url must not contain credentials" in result["msg"]
     assert "s3cr3t-pw" not in json.dumps(result) and transport.sent == []
 
