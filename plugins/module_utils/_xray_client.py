@@ -72,6 +72,10 @@ class XrayError(Exception):
         self.xray_not_found = xray_not_found
         self.request_sent = request_sent
 
+    def http_status_result(self):
+        """The http_status return value: only when Xray (or whatever answered at url) answered."""
+        return {} if self.status is None else {"http_status": self.status}
+
 
 class Reply:
     """An HTTP answer, understood as far as it can be.

@@ -522,7 +522,7 @@ def main():
             reported["password_sent"] = False  # the transport proves that no attempt of the write left
         elif not writing:
             reported["password_sent"] = False
-        reported.update(changed=written, msg=failure.message, http_status=failure.status)
+        reported.update(changed=written, msg=failure.message, **failure.http_status_result())
         module.fail_json(**reported)
     module.exit_json(**result)
 

@@ -185,7 +185,7 @@ def main():
     finally:
         client.close()
     if failure is not None:  # outside the except block: no traceback attached at -vvv (ansible-core < 2.19)
-        module.fail_json(msg=failure.message, http_status=failure.status, changed=False)
+        module.fail_json(msg=failure.message, changed=False, **failure.http_status_result())
     module.exit_json(**result)
 
 

@@ -283,3 +283,11 @@ def test_a_blank_url_names_its_variable(url):
     result, transport = run(jira_integration_info, [], url=url, connection_name="jira-cloud")
     assert result["failed"] and "url is set but empty (by the task, or by JFROG_URL" in result["msg"]
     assert transport.sent == []
+
+
+@pytest.mark.parametrize("module", [jira_integration, jira_integration_info])
+def test_http_status_only_when_something_answered(module):
+    result, _transport = run(module, [failure(CONNECT, "refused")], connection_name="jira-cloud")
+    assert result["failed"] and "http_status" not in result
+    result, _transport = run(module, [answer(500, {"error": "down"})], connection_name="jira-cloud")
+    assert result["failed"] and result["http_status"] == 500
