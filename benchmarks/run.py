@@ -13,6 +13,11 @@ end-to-end tests find it: ANSIBLE_COLLECTIONS_PATH, else a temporary symlink to 
    create and delete are shown too; and per update_password mode: on_unhealthy on a healthy
    integration 2 (details, health), on a faulty one 4 (details, health, PUT with the password,
    health), in check mode on a faulty one 2; always 2 (GET + PUT) whether or not something differs;
+   and the tasks that need the health after their write, each of which first proves that Xray has the
+   status API: a create with on_unhealthy or verify_health 4 (details, status, POST, status), an update
+   with verify_health 4 (details, status, PUT, status), check mode of those 2 (details, status), with
+   nothing to change 1, and on an Xray without the status API (3.130) 3 (details, status, version) with
+   no write and a failure, in check mode too;
    each with whether the task reports changed and password_sent (goals too);
 2. TCP/TLS connections per task over HTTPS: distinct client peers (address, port) in the log per
    task (goal 1: one connection, reused by the task's requests);
@@ -69,6 +74,30 @@ PASSWORD_CASES = [
 # Whether each task reports changed (every other case of both tables does), and password_sent (no other case).
 UNCHANGED_CASES = ("unchanged", "on_unhealthy healthy")
 PASSWORD_SENT_CASES = ("create", "on_unhealthy faulty", "on_unhealthy check mode", "always unchanged", "always changed")
+# Tasks that read the health after their write, so first prove with one GET of the status check that Xray has its
+# status API (3.136+): on an older Xray they fail there, before any write. The "old xray" case runs against a second
+# emulator that reports Xray 3.130.0.
+OLD_XRAY_VERSION = "3.130.0"
+HEALTH_CASES = [
+    # name, seeded record changes (None: absent), task options, task keywords, on the old Xray,
+    # goal (requests, connections, changed, password_sent, failed, writes)
+    ("create on_unhealthy", None, {"update_password": "on_unhealthy"}, {}, False, (4, 1, True, True, False, 1)),
+    ("create verify_health", None, {"verify_health": True}, {}, False, (4, 1, True, True, False, 1)),
+    ("update verify_health", {}, {"verify_health": True, "skip_proxy": True}, {}, False, (4, 1, True, False, False, 1)),
+    ("create on_unhealthy check mode", None, {"update_password": "on_unhealthy"}, {"check_mode": True}, False,
+     (2, 1, True, True, False, 0)),
+    ("create verify_health check mode", None, {"verify_health": True}, {"check_mode": True}, False,
+     (2, 1, True, True, False, 0)),
+    ("update verify_health check mode", {}, {"verify_health": True, "skip_proxy": True}, {"check_mode": True}, False,
+     (2, 1, True, False, False, 0)),
+    ("verify_health unchanged", {}, {"verify_health": True}, {}, False, (1, 1, False, False, False, 0)),
+    ("old xray create verify_health", None, {"verify_health": True}, {}, True, (3, 1, False, False, True, 0)),
+    ("old xray create on_unhealthy", None, {"update_password": "on_unhealthy"}, {}, True,
+     (3, 1, False, False, True, 0)),
+    ("old xray update verify_health", {}, {"verify_health": True, "skip_proxy": True}, {}, True,
+     (3, 1, False, False, True, 0)),
+    ("old xray check mode", None, {"verify_health": True}, {"check_mode": True}, True, (3, 1, False, False, True, 0)),
+]
 GOALS = {"module/uri": 1.0, "module/ping": 1.2}
 
 
@@ -80,8 +109,8 @@ def _jira_url(case):
     return "https://%s.atlassian.net" % _bench_name(case)
 
 
-def _tasks(server):
-    """The floors play's tasks, one per case of both tables, with the emulator seeded for them."""
+def _tasks(server, old_server):
+    """The floors play's tasks, one per case of the tables, with the emulators seeded for them."""
     tasks = []
     for case, seed, options, keywords, _goal in FLOOR_CASES:
         name = _bench_name(case)
@@ -98,41 +127,73 @@ def _tasks(server):
         server.set_jira_password(_jira_url(case), TASK_PASSWORD)
         args = e2e.create_args(name, jira_server_url=_jira_url(case), **options)
         tasks.append(dict(keywords, name=case, **{"frogops.xray.jira_integration": args}))
+    for case, seed, options, keywords, old_xray, _goal in HEALTH_CASES:
+        name = _bench_name(case)
+        target = old_server if old_xray else server
+        if seed is not None:
+            target.seed(e2e.seed_record(name, **seed))
+        args = e2e.create_args(name, **options)
+        if old_xray:
+            args["url"] = old_server.url
+        # The old-Xray case fails by design: the play goes on, and its row checks that it failed.
+        tasks.append(dict(keywords, name=case, ignore_errors=old_xray, **{"frogops.xray.jira_integration": args}))
     return tasks
 
 
-def _floor_row(case, scheme, goal, run, log):
-    entries = e2e.requests_for(log, _bench_name(case))
-    result = run.result(case)["result"]
+def _task_entries(log, run, case):
+    """The log entries of the requests that arrived while the task ran (the version read names no integration)."""
+    event = run.result(case)
+    return sorted((entry for entry in log if event["start"] <= entry["time"] <= event["time"]),
+                  key=lambda entry: entry["time"])
+
+
+def _floor_row(case, scheme, goal, run, log, by_time=False):
+    """goal: (requests, connections), changed and password_sent then come from the case lists above; or
+    (requests, connections, changed, password_sent, failed, writes)."""
+    entries = _task_entries(log, run, case) if by_time else e2e.requests_for(log, _bench_name(case))
+    event = run.result(case)
+    result = event["result"]
+    if len(goal) == 2:
+        goal = tuple(goal) + (case not in UNCHANGED_CASES, case in PASSWORD_SENT_CASES, False, None)
     return {"task": case, "scheme": scheme, "changed": result.get("changed"),
             "requests": len(entries), "methods": e2e.methods(entries),
             "connections": len({tuple(entry["client"]) for entry in entries}),
-            "password_sent": result.get("password_sent"),
-            "goal_requests": goal[0], "goal_connections": goal[1], "goal_changed": case not in UNCHANGED_CASES,
-            "goal_password_sent": case in PASSWORD_SENT_CASES}
+            "password_sent": result.get("password_sent"), "failed": event["status"] == "failed",
+            "writes": len(e2e.writes(entries)),
+            "goal_requests": goal[0], "goal_connections": goal[1], "goal_changed": goal[2],
+            "goal_password_sent": goal[3], "goal_failed": goal[4], "goal_writes": goal[5]}
 
 
 def floor_met(row):
-    return (row["requests"], row["connections"], row["changed"], row["password_sent"]) == (
-        row["goal_requests"], row["goal_connections"], row["goal_changed"], row["goal_password_sent"])
+    """Requests, connections, changed, password_sent and failed as the goal says; writes too where it names them."""
+    return (row["requests"], row["connections"], row["changed"], row["password_sent"], row["failed"]) == (
+        row["goal_requests"], row["goal_connections"], row["goal_changed"], row["goal_password_sent"],
+        row["goal_failed"]) and row["goal_writes"] in (None, row["writes"])
 
 
 def measure_floors(workdir, tls, scheme):
-    """Requests and distinct client connections per task, for each kind of task: (floors, update_password rows)."""
-    server = e2e.XrayEmulator(host="127.0.0.1", certfile=tls.server_cert if scheme == "https" else None,
-                              keyfile=tls.server_key if scheme == "https" else None)
-    with server:
-        tasks = _tasks(server)
+    """Requests and distinct client connections per task, for each kind of task:
+    (floors, update_password rows, health rows)."""
+    tls_options = dict(certfile=tls.server_cert if scheme == "https" else None,
+                       keyfile=tls.server_key if scheme == "https" else None)
+    server = e2e.XrayEmulator(host="127.0.0.1", **tls_options)
+    old_server = e2e.XrayEmulator(host="127.0.0.1", xray_version=OLD_XRAY_VERSION, **tls_options)
+    with server, old_server:
+        tasks = _tasks(server, old_server)
         play = {"name": "floors", "hosts": "localhost", "gather_facts": False, "tasks": tasks,
                 "module_defaults": {"group/frogops.xray.all": {
                     "url": server.url, "access_token": e2e.ADMIN_TOKEN, "ca_path": tls.ca_pem}}}
         run = e2e.run_playbook(os.path.join(workdir, "floors-" + scheme), [play])
         log = server.requests
+        old_log = old_server.requests
     if run.rc != 0:
         raise RuntimeError("the floors playbook failed:\n" + run.describe())
     floors = [_floor_row(case[0], scheme, case[-1], run, log) for case in FLOOR_CASES]
     password_rows = [_floor_row(case[0], scheme, case[-1], run, log) for case in PASSWORD_CASES]
-    return floors, password_rows
+    # The old Xray's requests are the task's by time: the version read names no integration.
+    health_rows = [_floor_row(case[0], scheme, case[-1], run, old_log if case[4] else log, by_time=case[4])
+                   for case in HEALTH_CASES]
+    return floors, password_rows, health_rows
 
 
 def measure_timing(workdir, tls, scheme, n):
@@ -223,15 +284,18 @@ def profile_imports():
 def print_report(floors, timing, profile):
     print("Requests and connections per task (from the emulator's request log)")
     print("  goal: requests/connections, changed, password_sent; a row that misses it is marked")
+    print("  (a failed task says so, with its writes: the old-Xray row must fail, with none)")
     header = ("task", "scheme", "changed", "pw sent", "requests", "connections", "goal", "methods")
-    print("  %-23s %-6s %-8s %-9s %-9s %-12s %-17s %s" % header)
+    print("  %-31s %-6s %-8s %-9s %-9s %-12s %-17s %s" % header)
     for row in floors:
         goal = "%d/%d %s %s" % (row["goal_requests"], row["goal_connections"], row["goal_changed"],
                                 row["goal_password_sent"])
         flag = "" if floor_met(row) else "   <-- goal missed"
+        if row["failed"]:
+            flag = "   (failed, %d writes)%s" % (row["writes"], flag)
         values = (row["task"], row["scheme"], row["changed"], row["password_sent"], row["requests"],
                   row["connections"], goal, " ".join(row["methods"]), flag)
-        print("  %-23s %-6s %-8s %-9s %-9d %-12d %-17s %s%s" % values)
+        print("  %-31s %-6s %-8s %-9s %-9d %-12d %-17s %s%s" % values)
     if timing:
         print()
         print("Wall time of %d unchanged tasks each, interleaved, one run over %s (seconds per task)"
@@ -273,24 +337,26 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="frogops-xray-bench-")
     tls = e2e.TlsFiles(workdir)
     started = time.monotonic()
-    floors, password_rows = [], []
+    floors, password_rows, health_rows = [], [], []
     for scheme in ("http", "https"):
-        scheme_floors, scheme_password_rows = measure_floors(workdir, tls, scheme)
+        scheme_floors, scheme_password_rows, scheme_health_rows = measure_floors(workdir, tls, scheme)
         floors += scheme_floors
         password_rows += scheme_password_rows
+        health_rows += scheme_health_rows
     timing = None if args.no_timing else measure_timing(workdir, tls, args.scheme, args.n)
     missed = bool(timing) and not all(timing["goals_met"].values())
     profile = profile_imports() if (args.profile or missed) and not args.no_profile else None
     # "floors" keeps the update_password=on_create table that tests/e2e/test_benchmark_smoke.py lists;
-    # floors_met covers both tables.
-    report = {"floors": floors, "update_password_floors": password_rows, "timing": timing, "profile": profile,
-              "floors_met": all(floor_met(row) for row in floors + password_rows),
+    # floors_met covers the three tables.
+    report = {"floors": floors, "update_password_floors": password_rows, "health_floors": health_rows,
+              "timing": timing, "profile": profile,
+              "floors_met": all(floor_met(row) for row in floors + password_rows + health_rows),
               "seconds": round(time.monotonic() - started, 1),
               "python": sys.version.split()[0], "collections_path": e2e.collections_path()}
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print_report(floors + password_rows, timing, profile)
+        print_report(floors + password_rows + health_rows, timing, profile)
         print("\n(%.1f s; results are this machine's; run with --json for the raw figures)" % report["seconds"])
     return 0 if report["floors_met"] else 1
 

@@ -111,6 +111,7 @@ class RequestsTransport:
         session = requests.Session()
         # use_proxy=false: ignore HTTP(S)_PROXY/NO_PROXY from the environment.
         session.trust_env = bool(self._use_proxy)
+        session.mount("https://", _HandshakeAwareAdapter())
         return session
 
     def close(self):
@@ -170,6 +171,36 @@ class RequestsTransport:
         if problem:
             response.close()  # the connection's state is unknown: do not reuse it
         return RawAnswer(response.status_code, response.headers, b"".join(chunks), problem is None, problem)
+
+
+if HAS_REQUESTS:
+    class _HandshakeAwarePool(urllib3.HTTPSConnectionPool):
+        """An HTTPS pool that tells a connection lost during the TLS handshake from one lost after the request.
+
+        urllib3 reports a TCP reset in either phase as the same "Connection aborted." error, so it would read as
+        "sent, then dropped". The handshake comes before any byte of the request: raised as a TLS error, it says
+        that the request (and the password it may carry) never left.
+        """
+
+        def _validate_conn(self, conn):
+            try:
+                super(_HandshakeAwarePool, self)._validate_conn(conn)
+            except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as exc:
+                raise urllib3.exceptions.SSLError("the connection was closed during the TLS handshake (%s)" % exc)
+
+    class _HandshakeAwareAdapter(requests.adapters.HTTPAdapter):
+        """requests' adapter, with _HandshakeAwarePool for https, directly and through a proxy."""
+
+        def init_poolmanager(self, *args, **kwargs):
+            super(_HandshakeAwareAdapter, self).init_poolmanager(*args, **kwargs)
+            _use_handshake_aware_pool(self.poolmanager)
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            return _use_handshake_aware_pool(super(_HandshakeAwareAdapter, self).proxy_manager_for(proxy, **proxy_kwargs))
+
+    def _use_handshake_aware_pool(manager):
+        manager.pool_classes_by_scheme = dict(manager.pool_classes_by_scheme, https=_HandshakeAwarePool)
+        return manager
 
 
 def _detail(exc):

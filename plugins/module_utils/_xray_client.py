@@ -399,8 +399,10 @@ class XrayClient:
         if outcome == "pending":
             message += (" It was not sent again: Xray may still be working on it. %s Run the task again later: it "
                         "reads first, so it converges." % pending_hint).replace("  ", " ")
-        elif outcome == "ended":
+        elif outcome == "ended" and verdict is False:
             message += " Nothing was changed; run the task again."
+        elif outcome == "ended":  # a re-read that cannot tell is no proof that nothing changed
+            message += " Run the task again: it reads first, so it converges."
         return self.error(message, status=error.status, error_text=error.error_text)
 
     # -- one attempt ------------------------------------------------------

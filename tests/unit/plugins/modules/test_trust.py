@@ -291,3 +291,14 @@ def test_http_status_only_when_something_answered(module):
     assert result["failed"] and "http_status" not in result
     result, _transport = run(module, [answer(500, {"error": "down"})], connection_name="jira-cloud")
     assert result["failed"] and result["http_status"] == 500
+
+
+def test_a_lost_answer_that_a_reread_cannot_judge_claims_no_outcome():
+    # Only the password is sent, and Xray never returns it: the re-read cannot tell, so "nothing was changed" would
+    # be a guess.
+    script = [answer(200, STORED), health("FAULTY_CONFIGURATION"), failure(DROPPED, "reset"), answer(200, STORED)]
+    result, transport = run(jira_integration, script, update_password="on_unhealthy", **CREATE)
+    assert result["failed"] and result["changed"] is False and result["password_sent"] is True
+    assert "cannot be read back" in result["msg"] and "Nothing was changed" not in result["msg"]
+    assert result["msg"].endswith("Run the task again: it reads first, so it converges.")
+    assert transport.count("PUT") == 1
