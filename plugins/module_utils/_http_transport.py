@@ -41,6 +41,7 @@ TLS = "tls"           # the TLS handshake failed: not sent, and the same next ti
 PROXY = "proxy"       # the proxy refused or failed the tunnel: not sent
 INVALID = "invalid"   # the request could not be made (bad URL, header, certificate file): not sent
 DROPPED = "dropped"   # sent, then the connection closed with no answer: processing ended
+UNREADABLE = "unreadable"  # sent, and what came back could not be read (or the failure cannot be placed)
 TIMEOUT = "timeout"   # sent, and no complete answer within the deadline: may still be running
 NOT_SENT = frozenset((CONNECT, TLS, PROXY, INVALID))
 
@@ -127,7 +128,8 @@ class RequestsTransport:
             except TransportFailure as failure:
                 outcome["failure"] = failure
             except Exception as exc:  # pylint: disable=broad-except  # anything else: no traceback for the user
-                outcome["failure"] = TransportFailure(INVALID, "%s: %s" % (type(exc).__name__, exc))
+                # Raised anywhere from sending to reading the answer: "not sent" would need proof, so it may have been.
+                outcome["failure"] = TransportFailure(UNREADABLE, "%s: %s" % (type(exc).__name__, exc))
 
         worker = threading.Thread(target=work, name="frogops-xray-request")
         worker.daemon = True
@@ -142,15 +144,21 @@ class RequestsTransport:
         return outcome["answer"]
 
     def _exchange(self, session, method, url, headers, body, timeout):
-        # A plain Request().prepare(), not session.prepare_request(): no credentials from ~/.netrc.
-        prepared = requests.Request(method, url, headers=headers, data=body).prepare()
-        # requests re-quotes URLs and turns %2E back into "." (then ".." is
-        # collapsed); our URL is already fully encoded, so send it verbatim.
-        prepared.url = url
-        settings = session.merge_environment_settings(url, {}, True, self._verify, self._cert)
+        try:
+            # A plain Request().prepare(), not session.prepare_request(): no credentials from ~/.netrc.
+            prepared = requests.Request(method, url, headers=headers, data=body).prepare()
+            # requests re-quotes URLs and turns %2E back into "." (then ".." is
+            # collapsed); our URL is already fully encoded, so send it verbatim.
+            prepared.url = url
+            settings = session.merge_environment_settings(url, {}, True, self._verify, self._cert)
+            adapter = session.get_adapter(url)
+        except Exception as exc:  # pylint: disable=broad-except  # nothing was sent yet
+            raise TransportFailure(INVALID, "%s: %s" % (type(exc).__name__, exc))
         settings["verify"] = self._verify  # the task's TLS choice beats REQUESTS_CA_BUNDLE
         try:
-            response = session.send(prepared, timeout=(timeout, timeout), allow_redirects=False, **settings)
+            # The adapter itself, not session.send(): that resolves a redirect's Location even when it does not
+            # follow it, and fails on one that is no UTF-8, after the request was sent.
+            response = adapter.send(prepared, timeout=(timeout, timeout), **settings)
         except requests.exceptions.RequestException as exc:
             raise _classify(exc)
         return self._read(response)

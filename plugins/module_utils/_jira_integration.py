@@ -74,22 +74,25 @@ def is_http_url(value):
 
 
 def url_credentials(url):
-    """What to mask of a URL's user:password@ part: all of it, and the password (a lone user part may be a token).
-    Not the user name alone, which would mask every place the name shows."""
-    userinfo = url.split("//", 1)[-1].split("/", 1)[0].rpartition("@")[0]
-    return [part for part in (userinfo, userinfo.partition(":")[2]) if part]
+    """What to mask of a URL with credentials: all from after the scheme to the last "@" (a password may hold "/",
+    "?" or "#", which would end the authority). Its parts are not masked alone: a short one would mask every place
+    its letters show."""
+    userinfo = url.split("//", 1)[-1].rpartition("@")[0]
+    return [userinfo] if userinfo else []
 
 
 def jira_url_problem(url):
     """Why jira_server_url cannot be sent, or None. Credentials in it are refused without echoing them:
     Xray would store them in the URL, in clear, and every message naming the URL would show them."""
+    # Any "@": a password holding "/", "?" or "#" ends the authority early and puts the rest of it in the path, so
+    # "user:pass/word@host" has no "@" in urlsplit's netloc. A Jira base URL has no other use for one.
+    if "@" in url:
+        return ("jira_server_url must not contain credentials (user:password@ before the host) or any other '@'; give "
+                "them as username and password instead.")
     try:
-        has_userinfo = "@" in urlsplit(url.strip()).netloc
+        urlsplit(url.strip()).port  # pylint: disable=pointless-statement  # ValueError on a port that is no number
     except ValueError:
-        has_userinfo = "@" in url
-    if has_userinfo:
-        return ("jira_server_url must not contain credentials (user:password@ before the host); give them as username "
-                "and password instead.")
+        return "jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r" % url
     if not is_http_url(url):
         return "jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r" % url
     return None
@@ -306,9 +309,11 @@ def read_status(client, name):
                                  reply.excerpt or "empty body"), hint)).strip(), status=reply.status)
 
     status = {key: body.get(key) for key in ("status", "reason", "time")}
-    if not isinstance(status["status"], str) or not all(isinstance(status[key], (str, type(None)))
-                                                        for key in ("reason", "time")):
+    if not isinstance(status["status"], str) or not status["status"].strip() or not all(
+            isinstance(status[key], (str, type(None))) for key in ("reason", "time")):
         raise unexpected("without a status text")
+    if reply.status != 200 and status["status"] == HEALTHY:
+        raise unexpected("that contradicts itself (%s in an HTTP error)" % HEALTHY)
     spelled = body.get("integration_name")
     if not isinstance(spelled, str):
         raise unexpected("naming no integration (no integration_name)")

@@ -71,13 +71,11 @@ def encoded_forms(secret):
         repr(secret)[1:-1],
         ascii(secret)[1:-1],
         secret.encode("unicode_escape").decode("ascii"),
-        base64.b64encode(secret.encode("utf-8")).decode("ascii"),
+        repr(secret.encode("utf-8"))[2:-1],  # a Python bytes repr: b'...\xc3\xa9...'
     }
-    # base64 of the Latin-1 bytes too: HTTP basic auth (user:password) is often encoded that way.
-    try:
-        forms.add(base64.b64encode(secret.encode("latin-1")).decode("ascii"))
-    except UnicodeEncodeError:
-        pass
+    # base64 of the secret, and of it as a JSON string holds it (a JSON body sent on in base64).
+    for text in {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}:
+        forms |= _base64_forms(text)
     # percent-encoding with lower-case hex (the secret's own letters keep their case)
     forms |= {re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), form) for form in forms if "%" in form}
     # Unicode normal forms (servers normalise text) and UTF-8 read as Latin-1 or CP1252 (mojibake).
@@ -90,6 +88,32 @@ def encoded_forms(secret):
             pass
     forms.discard("")
     return sorted(forms, key=len, reverse=True)
+
+
+def _base64_forms(secret):
+    """base64 of the secret's UTF-8 (and Latin-1: HTTP basic auth is often encoded that way) bytes: standard and
+    URL-safe, padded and not, and the part that stays the same wherever the secret starts in a longer encoded text
+    (a JSON body or a header in base64): at each of the three byte offsets, the characters of whole 3-byte groups
+    of the secret only. The few characters at either end that also depend on the neighbouring bytes carry at most
+    two bytes of the secret."""
+    forms = set()
+    for charset in ("utf-8", "latin-1"):
+        try:
+            data = secret.encode(charset)
+        except UnicodeEncodeError:
+            continue
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            whole = encode(data).decode("ascii")
+            forms |= {whole, whole.rstrip("=")}
+            for offset in (0, 1, 2):
+                # After `offset` bytes of something else, the secret's first whole group starts at byte 3 of the
+                # shifted text: characters from 4 on, up to the last group that holds only the secret's bytes.
+                shifted = encode(b"\0" * offset + data).decode("ascii")
+                groups = (offset + len(data)) // 3
+                core = shifted[4 if offset else 0:groups * 4]
+                if len(core) >= 8:  # shorter would mask what is no secret
+                    forms.add(core)
+    return forms
 
 
 def _collapse(text):

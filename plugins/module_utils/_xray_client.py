@@ -141,12 +141,20 @@ def parse_json(text):
     """The JSON value of text, or _NOT_JSON. Whatever the text: never raises.
 
     NaN and Infinity are not JSON; deep nesting and numbers beyond what
-    Python converts are not understood rather than fatal.
+    Python converts are not understood rather than fatal; nor is an object
+    that gives one key twice.
     """
     def reject_constant(_name):
         raise ValueError("not JSON")
+
+    def reject_duplicate_keys(pairs):
+        # {"status": "FAULTY_CONFIGURATION", "status": "HEALTHY_INTEGRATION"}: which one is meant is anyone's guess.
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            raise ValueError("duplicate keys")
+        return obj
     try:
-        return json.loads(text, parse_constant=reject_constant)
+        return json.loads(text, parse_constant=reject_constant, object_pairs_hook=reject_duplicate_keys)
     except (ValueError, RecursionError, MemoryError, OverflowError):
         return _NOT_JSON
 
@@ -350,7 +358,7 @@ class XrayClient:
                     self._pause(attempt, method, url, error.message, None)
                     continue
                 sent = True
-                outcome = "ended" if failure.kind == _http_transport.DROPPED else "pending"
+                outcome = "ended" if failure.kind in (_http_transport.DROPPED, _http_transport.UNREADABLE) else "pending"
             else:
                 sent = True
                 if reply.documented_success:
@@ -464,6 +472,8 @@ class XrayClient:
         elif kind == _http_transport.TIMEOUT:
             message = ("No complete answer to %s %s came within %s seconds (the timeout option)." % (
                 method, url, self.timeout))
+        elif kind == _http_transport.UNREADABLE:
+            message = "The answer to %s %s could not be read: %s" % (method, url, sentence(detail))
         elif kind == _http_transport.DROPPED:
             message = "The connection was lost before a complete answer to %s %s arrived: %s" % (
                 method, url, sentence(detail))

@@ -94,8 +94,8 @@ options:
     description:
       - URL of the Jira instance, for example V(https://acme.atlassian.net). Needed to create.
       - Compared without regard to the case of scheme and host or a trailing slash.
-      - Must not contain credentials (V(https://user:password@...)); give them as O(username) and O(password). Such a
-        URL fails the task before any request, and the credentials are not shown.
+      - Must not contain credentials (V(https://user:password@...)), nor any other C(@); give them as O(username) and
+        O(password). Such a URL fails the task before any request, and the credentials are not shown.
     type: str
   skip_proxy:
     description:

@@ -378,3 +378,37 @@ def test_a_retry_warning_masks_a_secret_in_the_failure_detail():
     assert len(warnings) == 1
     assert "Proxy error" in warnings[0]
     assert SIMPLE not in warnings[0]
+
+
+def base64_variants(secret):
+    """base64 as servers and proxies may send it on: unpadded, URL-safe, the secret somewhere inside a longer
+    encoded text (after one or two other bytes, or in a JSON body)."""
+    data = secret.encode("utf-8")
+    return {
+        "unpadded": base64.b64encode(data).decode("ascii").rstrip("="),
+        "urlsafe": base64.urlsafe_b64encode(data).decode("ascii"),
+        "urlsafe-unpadded": base64.urlsafe_b64encode(data).decode("ascii").rstrip("="),
+        "offset-1": base64.b64encode(b"x" + data + b"tail").decode("ascii"),
+        "offset-2": base64.b64encode(b"xy" + data).decode("ascii"),
+        "json-body": base64.b64encode(json.dumps({"user": "bot", "password": secret}).encode("utf-8")).decode("ascii"),
+        "bytes-repr": repr(data),
+    }
+
+
+@pytest.mark.parametrize("secret", [PASSWORD, u"Jp@ss/w+rd \"x\"&<y>\u00e9%z'q", "long-enough-token-0815"])
+@pytest.mark.parametrize("name", sorted(base64_variants("x")))
+def test_base64_of_a_secret_inside_other_text_and_its_bytes_repr_are_masked(secret, name):
+    form = base64_variants(secret)[name]
+    shown = Redactor([secret])("echo: %s" % form)
+    assert MASK in shown, name
+    data = secret.encode("utf-8")
+    if name != "bytes-repr":
+        # What is left of the encoded text decodes to at most two bytes of the secret in a row.
+        for leftover in re.findall(r"[A-Za-z0-9+/_=-]{4,}", shown.replace(MASK, " ")):
+            padded = leftover + "=" * (-len(leftover) % 4)
+            for decode in (base64.b64decode, base64.urlsafe_b64decode):
+                try:
+                    decoded = decode(padded)
+                except ValueError:
+                    continue
+                assert not any(data[i:i + 3] in decoded for i in range(len(data) - 2)), (name, leftover)

@@ -51,6 +51,7 @@ from ansible_collections.frogops.xray.plugins.module_utils._http_transport impor
     PROXY,
     TIMEOUT,
     TLS,
+    UNREADABLE,
     RawAnswer,
     TransportFailure,
 )
@@ -65,14 +66,14 @@ CONTENT_TYPES = ("application/json", "application/json; charset=utf-8", "text/ht
                  "application/xml")
 UNUSABLE_CHARSETS = ("text/html; charset=idna", "text/plain; charset=undefined", "application/json; charset=idna")
 NEVER_JSON = ("html", "text", "empty", "whitespace")
-FAILURE_KINDS = (CONNECT, TLS, PROXY, INVALID, DROPPED, TIMEOUT)
+FAILURE_KINDS = (CONNECT, TLS, PROXY, INVALID, DROPPED, TIMEOUT, UNREADABLE)
 ECHO_FORMS = ("raw", "json", "html", "percent", "repr", "base64")
 WRITES = ("POST", "PUT", "DELETE")
 # What an answer says about a request, by the client's documented policy.
 NOT_REACHED_KINDS = (CONNECT, PROXY)
 NOT_APPLIED_STATUSES = (429, 503)
 ENDED_STATUSES = (502,)
-GET_RETRY_KINDS = (CONNECT, PROXY, DROPPED, TIMEOUT)
+GET_RETRY_KINDS = (CONNECT, PROXY, DROPPED, TIMEOUT, UNREADABLE)
 GET_RETRY_STATUSES = (429, 502, 503, 504)
 MAX_WAIT = 30.0
 # The most requests a run may send, in units of 1 + retries (the attempts one request may take). Each read is
@@ -99,7 +100,7 @@ FILLERS = ("Bad Request", "Integration not found", "Internal Server Error", "We 
 VERSIONS = ("3.140.0", "3.129", "3.128.9", "3.136.0-rc1", "3.200.0\nbuild 7", "v3.140", "", "banana", "3", 3140,
             None, "99999999999999999999.1")
 DOCUMENTED_STATUSES = ("HEALTHY_INTEGRATION", "FAULTY_CONFIGURATION", "INTEGRATION_NOT_FOUND", "INTERNAL_SERVER_ERROR")
-STATUS_NAMES = DOCUMENTED_STATUSES + ("DEGRADED", 7, None)
+STATUS_NAMES = DOCUMENTED_STATUSES + ("DEGRADED", " ", 7, None)
 # The transport failures that prove the request never left this machine.
 NOT_SENT_KINDS = (CONNECT, TLS, PROXY, INVALID)
 SHAPES = ("details", "xray_error", "artifactory_errors", "info", "version", "status", "html", "empty", "whitespace",
@@ -751,8 +752,9 @@ def health_read(run, start):
     """(health, end): the health check read from log[start] on (None when it failed), and where it ended.
 
     By the documented rules: a documented status is understood in a 200, 404 or 500 (Xray documents all three
-    for this endpoint), an unknown status text only in a 200; and only when the answer names the integration
-    asked about. A 404 of another shape is followed by a read of the version, for the verdict.
+    for this endpoint), an unknown status text only in a 200, and HEALTHY_INTEGRATION only in a 200 (in an error
+    it contradicts itself); a blank status is none; and only an answer that names the integration asked about
+    counts. A 404 of another shape is followed by a read of the version, for the verdict.
     """
     log = run.log
     end = start
@@ -769,8 +771,10 @@ def health_read(run, start):
             while end < len(log) and log[end].kind == "version":
                 end += 1
         return None, end
-    if not isinstance(body.get("status"), str) or any(not isinstance(body.get(key), (str, type(None)))
-                                                      for key in ("reason", "time")):
+    if not isinstance(body.get("status"), str) or not body["status"].strip() or any(
+            not isinstance(body.get(key), (str, type(None))) for key in ("reason", "time")):
+        return None, end
+    if last.status != 200 and body["status"] == "HEALTHY_INTEGRATION":
         return None, end
     named = body.get("integration_name")
     if not isinstance(named, str) or fold(named) != fold(run.task.name):
@@ -922,7 +926,7 @@ def check_requests(run):
             assert not between, "resent after a re-read it did not need"
             pauses += 1
             continue
-        assert outcome.failure == DROPPED or outcome.status in ENDED_STATUSES, (
+        assert outcome.failure in (DROPPED, UNREADABLE) or outcome.status in ENDED_STATUSES, (
             "%s sent again after %r: only an attempt that certainly did not reach Xray, or certainly ended, may be "
             "sent again" % (log[current].method, outcome))
         method = log[previous].method

@@ -214,7 +214,10 @@ def test_an_echoed_basic_auth_header_of_the_jfrog_user_is_masked():
 
 
 @pytest.mark.parametrize("url", ["https://bot:s3cr3t-pw@acme.atlassian.net", "https://s3cr3t-pw@acme.atlassian.net",
-                                 "ftp://bot:s3cr3t-pw@acme.atlassian.net", "http://[bot:s3cr3t-pw@x"])
+                                 "ftp://bot:s3cr3t-pw@acme.atlassian.net", "http://[bot:s3cr3t-pw@x",
+                                 # "/", "?" or "#" in the password end the authority early: the "@" is in the path.
+                                 "https://bot:s3cr3t-pw/x@acme.atlassian.net", "https://bot:s3cr3t-pw?x@acme.atlassian.net",
+                                 "https://bot:s3cr3t-pw#x@acme.atlassian.net", "https://bot:s3cr3t-pw@acme.atlassian.net/jira"])
 def test_credentials_in_jira_server_url_are_refused_before_any_request(url):
     result, transport = run(jira_integration, [], **create(jira_server_url=url))
     assert result["failed"] and "jira_server_url must not contain credentials" in result["msg"]
@@ -302,3 +305,25 @@ def test_a_lost_answer_that_a_reread_cannot_judge_claims_no_outcome():
     assert "cannot be read back" in result["msg"] and "Nothing was changed" not in result["msg"]
     assert result["msg"].endswith("Run the task again: it reads first, so it converges.")
     assert transport.count("PUT") == 1
+
+
+def test_a_jira_server_url_with_a_port_that_is_no_number_is_refused():
+    result, transport = run(jira_integration, [], **create(jira_server_url="https://acme.atlassian.net:notaport"))
+    assert result["failed"] and "jira_server_url must be an http(s) URL" in result["msg"] and transport.sent == []
+
+
+@pytest.mark.parametrize("body,http", [
+    ({"status": "  ", "integration_name": "jira-cloud"}, 200),
+    ({"status": "", "integration_name": "jira-cloud"}, 200),
+    ({"status": "HEALTHY_INTEGRATION", "integration_name": "jira-cloud"}, 500),
+    ({"status": "HEALTHY_INTEGRATION", "integration_name": "jira-cloud"}, 404),
+    ('{"status": "FAULTY_CONFIGURATION", "status": "HEALTHY_INTEGRATION", "integration_name": "jira-cloud"}', 200),
+])
+def test_a_health_answer_that_says_nothing_clear_is_never_health(body, http):
+    script = [answer(200, STORED), answer(http, body)]
+    if http == 404:
+        script.append(answer(200, {"xray_version": "3.140.0"}))
+    result, _transport = run(jira_integration_info, script, connection_name="jira-cloud", include_status=True)
+    assert result["failed"] and "status" not in result
+    result, transport = run(jira_integration, script, update_password="on_unhealthy", **CREATE)
+    assert result["failed"] and result["password_sent"] is False and transport.count("PUT") == 0
