@@ -267,6 +267,43 @@ def writes(entries):
     return [entry for entry in entries if entry["method"] in WRITE_METHODS]
 
 
+def shape(entries):
+    """(method, path with query, status) of each log entry."""
+    return [(entry["method"], entry["path"], entry["status"]) for entry in entries]
+
+
+def during(log, result, name):
+    """The emulator's log entries of the requests that arrived while the task ran, in the order they arrived."""
+    event = result.result(name)
+    return sorted((entry for entry in log if event["start"] <= entry["time"] <= event["time"]),
+                  key=lambda entry: entry["time"])
+
+
+def expect(result, name, status, changed, password_sent=None):
+    """The task's result, checked for ok/failed, changed, password_sent (None: not returned) and no traceback."""
+    event = result.result(name)
+    outcome = event["result"]
+    assert (event["status"], outcome.get("changed"), outcome.get("password_sent")) == (
+        status, changed, password_sent), "%s: %s" % (name, json.dumps(outcome, indent=1, default=str))
+    assert_no_traceback(outcome)
+    return outcome
+
+
+def warnings_of(outcome):
+    """The texts of a result's warnings: ansible-core 2.19+ gives {"event": {"msg": ...}}, earlier ones text."""
+    texts = []
+    for warning in outcome.get("warnings") or []:
+        if isinstance(warning, dict):
+            warning = (warning.get("event") or {}).get("msg", warning.get("msg", json.dumps(warning)))
+        texts.append(warning)
+    return texts
+
+
+def assert_words(message, *words):
+    missing = [word for word in words if word not in message]
+    assert not missing, "msg lacks %r: %s" % (missing, message)
+
+
 # --------------------------------------------------------------------------- modules in-process
 
 def import_module(name):

@@ -35,6 +35,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 import e2e_support as e2e
+from e2e_support import assert_words, during, expect, shape, warnings_of
 
 API = "/xray/api/v1"
 DETAILS = API + "/ticketing/jira-integrations/%s/details"
@@ -186,41 +187,6 @@ def run(workdir, plays, env=None):
     assert result.stdout.count("<localhost> EXEC") >= 1, "-vvvv output expected\n" + result.describe()
     assert_no_secret(result)
     return result
-
-
-def expect(result, name, status, changed, password_sent=None):
-    """The task's result, checked for ok/failed, changed, password_sent (None: not returned) and no traceback."""
-    event = result.result(name)
-    outcome = event["result"]
-    assert (event["status"], outcome.get("changed"), outcome.get("password_sent")) == (
-        status, changed, password_sent), "%s: %s" % (name, json.dumps(outcome, indent=1, default=str))
-    e2e.assert_no_traceback(outcome)
-    return outcome
-
-
-def during(log, result, name):
-    """The emulator's log entries of the requests that arrived while the task ran, in the order they arrived."""
-    event = result.result(name)
-    return sorted((entry for entry in log if event["start"] <= entry["time"] <= event["time"]),
-                  key=lambda entry: entry["time"])
-
-
-def shape(entries):
-    return [(entry["method"], entry["path"], entry["status"]) for entry in entries]
-
-
-def warnings_of(outcome):
-    texts = []
-    for warning in outcome.get("warnings") or []:
-        if isinstance(warning, dict):
-            warning = (warning.get("event") or {}).get("msg", warning.get("msg", json.dumps(warning)))
-        texts.append(warning)
-    return texts
-
-
-def assert_words(message, *words):
-    missing = [word for word in words if word not in message]
-    assert not missing, "msg lacks %r: %s" % (missing, message)
 
 
 def assert_not_healthy(outcome):

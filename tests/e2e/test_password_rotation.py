@@ -23,6 +23,7 @@ import os
 from urllib.parse import quote, quote_plus
 
 import e2e_support as e2e
+from e2e_support import assert_words, during, expect, shape, warnings_of
 
 JIRA_URL = "https://acme.atlassian.net"
 # Distinctive, and full of what escaping changes: quotes, angle brackets, an ampersand, a slash, a space.
@@ -78,45 +79,9 @@ def run(workdir, url, tasks, args=()):
     return result
 
 
-def expect(result, name, status, changed, password_sent):
-    """The task's result, checked for ok/failed, changed, password_sent and no traceback."""
-    event = result.result(name)
-    outcome = event["result"]
-    assert (event["status"], outcome.get("changed"), outcome.get("password_sent")) == (status, changed, password_sent), (
-        "%s: %s" % (name, json.dumps(outcome, indent=1, default=str)))
-    e2e.assert_no_traceback(outcome)
-    return outcome
-
-
-def during(log, result, name):
-    """The emulator's log entries of the requests that arrived while the task ran, in the order they arrived."""
-    event = result.result(name)
-    entries = sorted((entry for entry in log if event["start"] <= entry["time"] <= event["time"]),
-                     key=lambda entry: entry["time"])
-    return entries
-
-
-def shape(entries):
-    return [(entry["method"], entry["path"], entry["status"]) for entry in entries]
-
-
 def reads(name, status_code=200):
     """The two reads of on_unhealthy: the details, then the health."""
     return [("GET", DETAILS % name, 200), ("GET", STATUS % name, status_code)]
-
-
-def warnings_of(outcome):
-    texts = []
-    for warning in outcome.get("warnings") or []:
-        if isinstance(warning, dict):
-            warning = (warning.get("event") or {}).get("msg", warning.get("msg", json.dumps(warning)))
-        texts.append(warning)
-    return texts
-
-
-def assert_words(message, *words):
-    missing = [word for word in words if word not in message]
-    assert not missing, "msg lacks %r: %s" % (missing, message)
 
 
 # --------------------------------------------------------------------------- the tests
