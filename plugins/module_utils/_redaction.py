@@ -74,7 +74,7 @@ def encoded_forms(secret):
         repr(secret.encode("utf-8"))[2:-1],  # a Python bytes repr: b'...\xc3\xa9...'
     }
     # base64 of the secret, and of it as a JSON string holds it (a JSON body sent on in base64).
-    for text in {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}:
+    for text in sorted({secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}):
         forms |= _base64_forms(text)
     # percent-encoding with lower-case hex (the secret's own letters keep their case)
     forms |= {re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), form) for form in forms if "%" in form}
