@@ -41,7 +41,7 @@ TLS = "tls"           # the TLS handshake failed: not sent, and the same next ti
 PROXY = "proxy"       # the proxy refused or failed the tunnel: not sent
 INVALID = "invalid"   # the request could not be made (bad URL, header, certificate file): not sent
 DROPPED = "dropped"   # sent, then the connection closed with no answer: processing ended
-UNREADABLE = "unreadable"  # sent, and what came back could not be read (or the failure cannot be placed)
+UNREADABLE = "unreadable"  # sent, and what came back could not be read: it may still be running
 TIMEOUT = "timeout"   # sent, and no complete answer within the deadline: may still be running
 NOT_SENT = frozenset((CONNECT, TLS, PROXY, INVALID))
 
@@ -112,7 +112,9 @@ class RequestsTransport:
         session = requests.Session()
         # use_proxy=false: ignore HTTP(S)_PROXY/NO_PROXY from the environment.
         session.trust_env = bool(self._use_proxy)
-        session.mount("https://", _HandshakeAwareAdapter())
+        adapter = _TrackingAdapter()
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
         return session
 
     def close(self):
@@ -123,13 +125,15 @@ class RequestsTransport:
         session = self._session
 
         def work():
+            _PHASE.sent = False
             try:
                 outcome["answer"] = self._exchange(session, method, url, headers, body, timeout)
             except TransportFailure as failure:
                 outcome["failure"] = failure
             except Exception as exc:  # pylint: disable=broad-except  # anything else: no traceback for the user
                 # Raised anywhere from sending to reading the answer: "not sent" would need proof, so it may have been.
-                outcome["failure"] = TransportFailure(UNREADABLE, "%s: %s" % (type(exc).__name__, exc))
+                outcome["failure"] = TransportFailure(UNREADABLE if getattr(_PHASE, "sent", True) else INVALID,
+                                                      "%s: %s" % (type(exc).__name__, exc))
 
         worker = threading.Thread(target=work, name="frogops-xray-request")
         worker.daemon = True
@@ -181,33 +185,68 @@ class RequestsTransport:
         return RawAnswer(response.status_code, response.headers, b"".join(chunks), problem is None, problem)
 
 
-if HAS_REQUESTS:
-    class _HandshakeAwarePool(urllib3.HTTPSConnectionPool):
-        """An HTTPS pool that tells a connection lost during the TLS handshake from one lost after the request.
+# Whether the request of the current attempt began to leave this machine, per worker thread: set by the
+# connection when it first sends a byte of the request (not of a proxy's CONNECT), read by _classify.
+_PHASE = threading.local()
 
-        urllib3 reports a TCP reset in either phase as the same "Connection aborted." error, so it would read as
-        "sent, then dropped". The handshake comes before any byte of the request: raised as a TLS error, it says
-        that the request (and the password it may carry) never left.
+if HAS_REQUESTS:
+    class _SendTracking(object):
+        """Mixed into urllib3's connections: marks the attempt as sent once a byte of the request may have left.
+
+        urllib3 names failures by what the connection looked like afterwards, not by when they happened: a
+        write answered by a closed connection through a proxy reads as "Unable to connect to proxy", a reset
+        during the TLS handshake as "Connection aborted", an answer with two Content-Lengths as an invalid
+        header. Only the phase tells whether the request (and the password it may carry) left.
         """
+
+        def _tunnel(self, *args, **kwargs):
+            # The proxy's CONNECT is sent through send() too; it carries nothing of the request.
+            self._frogops_in_tunnel = True
+            try:
+                return super(_SendTracking, self)._tunnel(*args, **kwargs)
+            finally:
+                self._frogops_in_tunnel = False
+
+        def send(self, data):
+            if self.sock is None and getattr(self, "auto_open", True):
+                self.connect()  # a connection failure here leaves the attempt unsent
+            if not getattr(self, "_frogops_in_tunnel", False):
+                _PHASE.sent = True
+            return super(_SendTracking, self).send(data)
+
+    class _TrackedHTTPConnection(_SendTracking, urllib3.connection.HTTPConnection):
+        pass
+
+    class _TrackedHTTPSConnection(_SendTracking, urllib3.connection.HTTPSConnection):
+        pass
+
+    class _TrackedHTTPPool(urllib3.HTTPConnectionPool):
+        ConnectionCls = _TrackedHTTPConnection
+
+    class _TrackedHTTPSPool(urllib3.HTTPSConnectionPool):
+        """HTTPS: the TLS handshake comes before any byte of the request; a connection closed or reset during it
+        is a TLS failure (not sent), not the "Connection aborted." urllib3 also says after a request was sent."""
+        ConnectionCls = _TrackedHTTPSConnection
 
         def _validate_conn(self, conn):
             try:
-                super(_HandshakeAwarePool, self)._validate_conn(conn)
+                super(_TrackedHTTPSPool, self)._validate_conn(conn)
             except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError) as exc:
                 raise urllib3.exceptions.SSLError("the connection was closed during the TLS handshake (%s)" % exc)
 
-    class _HandshakeAwareAdapter(requests.adapters.HTTPAdapter):
-        """requests' adapter, with _HandshakeAwarePool for https, directly and through a proxy."""
+    class _TrackingAdapter(requests.adapters.HTTPAdapter):
+        """requests' adapter, with the tracked pools, directly and through a proxy."""
 
         def init_poolmanager(self, *args, **kwargs):
-            super(_HandshakeAwareAdapter, self).init_poolmanager(*args, **kwargs)
-            _use_handshake_aware_pool(self.poolmanager)
+            super(_TrackingAdapter, self).init_poolmanager(*args, **kwargs)
+            _use_tracked_pools(self.poolmanager)
 
         def proxy_manager_for(self, proxy, **proxy_kwargs):
-            return _use_handshake_aware_pool(super(_HandshakeAwareAdapter, self).proxy_manager_for(proxy, **proxy_kwargs))
+            return _use_tracked_pools(super(_TrackingAdapter, self).proxy_manager_for(proxy, **proxy_kwargs))
 
-    def _use_handshake_aware_pool(manager):
-        manager.pool_classes_by_scheme = dict(manager.pool_classes_by_scheme, https=_HandshakeAwarePool)
+    def _use_tracked_pools(manager):
+        manager.pool_classes_by_scheme = dict(manager.pool_classes_by_scheme, http=_TrackedHTTPPool,
+                                              https=_TrackedHTTPSPool)
         return manager
 
 
@@ -219,7 +258,17 @@ def _detail(exc):
 
 
 def _classify(exc):
-    """A TransportFailure for a requests exception raised before any answer, by exception type."""
+    """A TransportFailure for a requests exception raised before a complete answer: by exception type, unless the
+    request had begun to leave (see _SendTracking), which no "not sent" kind can then claim."""
+    failure = _classify_by_type(exc)
+    if failure.kind in NOT_SENT and getattr(_PHASE, "sent", False):
+        # A proxy error, an invalid header, a connection failure raised after the request began to leave: what
+        # came back (or its absence) could not be read, and the request may have arrived.
+        return TransportFailure(UNREADABLE, failure.detail)
+    return failure
+
+
+def _classify_by_type(exc):
     detail = _detail(exc)
     if isinstance(exc, requests.exceptions.SSLError):
         return TransportFailure(TLS, detail)

@@ -312,6 +312,10 @@ def read_status(client, name):
     if not isinstance(status["status"], str) or not status["status"].strip() or not all(
             isinstance(status[key], (str, type(None))) for key in ("reason", "time")):
         raise unexpected("without a status text")
+    if client.redact.excerpt(status["status"], 500) != status["status"]:
+        # The status is compared as read: " HEALTHY_INTEGRATION" or "HEALTHY_INTEGRATION\u200b" would read as
+        # healthy once made one line for messages.
+        raise unexpected("with a status that holds characters no status has")
     if reply.status != 200 and status["status"] == HEALTHY:
         raise unexpected("that contradicts itself (%s in an HTTP error)" % HEALTHY)
     spelled = body.get("integration_name")

@@ -53,6 +53,7 @@ def _unescape_backslashes(text):
 
 
 _DECODERS = (html.unescape, unquote, unquote_plus, _unescape_backslashes)
+_BASE64_FORM_RE = re.compile(r"[A-Za-z0-9+/_=-]+")
 
 
 def encoded_forms(secret):
@@ -126,6 +127,7 @@ class Redactor:
     def __init__(self, secrets=()):
         self._secrets = []
         self._forms = []
+        self._base64_forms = []
         for secret in secrets:
             self.add(secret)
 
@@ -137,6 +139,7 @@ class Redactor:
         if _collapse(secret) != secret:
             forms.add(_collapse(secret))  # as it reads once whitespace was folded
         self._forms = sorted(forms, key=len, reverse=True)
+        self._base64_forms = [form for form in self._forms if len(form) >= 8 and _BASE64_FORM_RE.fullmatch(form)]
 
     @property
     def forms(self):
@@ -147,7 +150,10 @@ class Redactor:
         """The text with every known form of every secret masked, or WITHHELD if one stays readable."""
         if not self._secrets or text is None:
             return text
-        text = self._mask(str(text))
+        text = str(text)
+        if self._in_wrapped_base64(text):
+            return WITHHELD
+        text = self._mask(text)
         return WITHHELD if self._readable(text) else text
 
     def _mask(self, text):
@@ -166,12 +172,30 @@ class Redactor:
                     for form in (secret, _collapse(secret), unicodedata.normalize("NFKC", secret).casefold())]
         return any(form in view for view in views for form in readable)
 
+    def _in_wrapped_base64(self, text):
+        """Whether a base64 form of a secret is in text once the white space between base64 characters is gone:
+        base64 wrapped into lines (MIME, PEM) or spaced out, where a line break may fall inside the secret's form,
+        so that no form matches in place (and masking the parts that do would leave the rest readable). Checked
+        on the text as it came, before any masking, and also with backslash escapes ("\\n" in JSON) undone."""
+        if not self._base64_forms:
+            return False
+        views = (text, _unescape_backslashes(text)) if "\\" in text else (text,)
+        # All white space goes (cheaper than only that between base64 characters, and no less strict). A form that
+        # stands in place as often as in the joined text is masked in place; only one broken up withholds the text.
+        for view in views:
+            joined = "".join(view.split())
+            if any(joined.count(form) > view.count(form) for form in self._base64_forms if form in joined):
+                return True
+        return False
+
     def excerpt(self, text, length):
         """A single-line, secret-free start of text, at most length characters (plus "...").
 
         Masks the whole text, but checks for readable secrets only in what is shown plus a margin
         (an encoded secret cut at the end may decode to its start), so a large body stays cheap.
         """
+        if self._in_wrapped_base64(text or ""):
+            return WITHHELD
         text = "".join(ch if ch.isprintable() else " " for ch in self._mask(text or ""))
         text = self._mask(_collapse(text))  # no terminal escapes, no line breaks
         if self._secrets:

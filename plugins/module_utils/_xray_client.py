@@ -358,7 +358,9 @@ class XrayClient:
                     self._pause(attempt, method, url, error.message, None)
                     continue
                 sent = True
-                outcome = "ended" if failure.kind in (_http_transport.DROPPED, _http_transport.UNREADABLE) else "pending"
+                # Only a dropped connection certainly ended; an answer that could not be read may come from an
+                # Xray still at work (a proxy's page, a broken header), like a timeout.
+                outcome = "ended" if failure.kind == _http_transport.DROPPED else "pending"
             else:
                 sent = True
                 if reply.documented_success:

@@ -412,3 +412,24 @@ def test_base64_of_a_secret_inside_other_text_and_its_bytes_repr_are_masked(secr
                 except ValueError:
                     continue
                 assert not any(data[i:i + 3] in decoded for i in range(len(data) - 2)), (name, leftover)
+
+
+@pytest.mark.parametrize("width", [76, 64, 16])
+@pytest.mark.parametrize("gap", ["\n", "\r\n", " ", "\\n"])
+def test_base64_wrapped_into_lines_is_withheld(width, gap):
+    # MIME and PEM wrap base64 every 76 or 64 characters: a break inside the secret's form leaves no form in place,
+    # and masking the parts that match would leave the rest readable.
+    body = base64.b64encode(json.dumps({"user": "bot", "password": PASSWORD, "n": 1}).encode("utf-8")).decode("ascii")
+    wrapped = gap.join(body[i:i + width] for i in range(0, len(body), width))
+    redact = Redactor(SECRETS)
+    text = "Jira rejected the request, body was: %s" % wrapped
+    for shown in (redact(text), redact.excerpt(text, 2000)):
+        # Withheld, or masked where the break missed the secret: no form of it left, lines joined up again.
+        joined = "".join(shown.replace("\\n", "").split())
+        assert shown == WITHHELD or MASK in shown, shown
+        assert not [form for form in redact.forms if len(form) >= 8 and form in joined], shown
+
+
+def test_base64_in_place_is_masked_not_withheld():
+    redact = Redactor(SECRETS)
+    assert redact("Basic %s and more" % b64(PASSWORD)) == "Basic %s and more" % MASK
