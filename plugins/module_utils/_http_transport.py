@@ -47,17 +47,23 @@ NOT_SENT = frozenset((CONNECT, TLS, PROXY, INVALID))
 
 
 class TransportFailure(Exception):
-    """No complete HTTP answer: kind (above) and a human-readable detail."""
+    """No complete HTTP answer: kind (above) and a human-readable detail.
 
-    def __init__(self, kind, detail):
+    sent: whether the request may have reached the server; by default what the kind says. A TLS failure
+    reported after the request was written (TLS 1.3 servers refuse a missing client certificate only then)
+    keeps its kind, for the message, but counts as sent.
+    """
+
+    def __init__(self, kind, detail, sent=None):
         super(TransportFailure, self).__init__("%s: %s" % (kind, detail))
         self.kind = kind
         self.detail = detail
+        self._sent = sent
 
     @property
     def sent(self):
         """Whether the request may have reached the server."""
-        return self.kind not in NOT_SENT
+        return self.kind not in NOT_SENT if self._sent is None else self._sent
 
 
 class RawAnswer:
@@ -261,6 +267,8 @@ def _classify(exc):
     """A TransportFailure for a requests exception raised before a complete answer: by exception type, unless the
     request had begun to leave (see _SendTracking), which no "not sent" kind can then claim."""
     failure = _classify_by_type(exc)
+    if failure.kind == TLS and getattr(_PHASE, "sent", False):
+        return TransportFailure(TLS, failure.detail, sent=True)
     if failure.kind in NOT_SENT and getattr(_PHASE, "sent", False):
         # A proxy error, an invalid header, a connection failure raised after the request began to leave: what
         # came back (or its absence) could not be read, and the request may have arrived.

@@ -326,4 +326,3 @@ def test_a_write_whose_answer_has_two_content_lengths_was_sent_and_is_read_back(
     result = run(**SPEC)
     assert not result.failed and result["changed"] is True and result["password_sent"] is True
     assert [c[0] for c in calls(xray)] == ["GET", "POST", "GET"]
-
