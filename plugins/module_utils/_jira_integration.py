@@ -13,6 +13,7 @@ leaves out or sends as null is unknown, and is left out of the dict.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import re
 import unicodedata
 
 from urllib.parse import urlsplit, urlunsplit
@@ -73,11 +74,17 @@ def is_http_url(value):
         return False
 
 
+# "@", and what reads as one: percent-encoded, or a character whose compatibility form it is (fullwidth, small).
+_AT_SIGN_RE = re.compile(u"@|%40|\uff20|\ufe6b", re.IGNORECASE)
+
+
 def url_credentials(url):
     """What to mask of a URL with credentials: all from after the scheme to the last "@" (a password may hold "/",
     "?" or "#", which would end the authority). Its parts are not masked alone: a short one would mask every place
     its letters show."""
-    userinfo = url.split("//", 1)[-1].rpartition("@")[0]
+    rest = url.split("//", 1)[-1]
+    ats = [match.start() for match in _AT_SIGN_RE.finditer(rest)]
+    userinfo = rest[:ats[-1]] if ats else ""
     return [userinfo] if userinfo else []
 
 
@@ -86,7 +93,7 @@ def jira_url_problem(url):
     Xray would store them in the URL, in clear, and every message naming the URL would show them."""
     # Any "@": a password holding "/", "?" or "#" ends the authority early and puts the rest of it in the path, so
     # "user:pass/word@host" has no "@" in urlsplit's netloc. A Jira base URL has no other use for one.
-    if "@" in url:
+    if _AT_SIGN_RE.search(url):
         return ("jira_server_url must not contain credentials (user:password@ before the host) or any other '@'; give "
                 "them as username and password instead.")
     try:

@@ -217,7 +217,10 @@ def test_an_echoed_basic_auth_header_of_the_jfrog_user_is_masked():
                                  "ftp://bot:s3cr3t-pw@acme.atlassian.net", "http://[bot:s3cr3t-pw@x",
                                  # "/", "?" or "#" in the password end the authority early: the "@" is in the path.
                                  "https://bot:s3cr3t-pw/x@acme.atlassian.net", "https://bot:s3cr3t-pw?x@acme.atlassian.net",
-                                 "https://bot:s3cr3t-pw#x@acme.atlassian.net", "https://bot:s3cr3t-pw@acme.atlassian.net/jira"])
+                                 "https://bot:s3cr3t-pw#x@acme.atlassian.net", "https://bot:s3cr3t-pw@acme.atlassian.net/jira",
+                                 # what reads as an "@": percent-encoded, fullwidth, small
+                                 "https://bot:s3cr3t-pw%40acme.atlassian.net", u"https://bot:s3cr3t-pw\uff20acme.atlassian.net",
+                                 u"https://bot:s3cr3t-pw\ufe6bacme.atlassian.net"])
 def test_credentials_in_jira_server_url_are_refused_before_any_request(url):
     result, transport = run(jira_integration, [], **create(jira_server_url=url))
     assert result["failed"] and "jira_server_url must not contain credentials" in result["msg"]
