@@ -21,6 +21,7 @@ import re
 from urllib.parse import quote, quote_plus
 
 import e2e_support as e2e
+from e2e_support import warnings_of
 
 RETRIES = 3
 NEW_USER = "other-bot@acme.example"
@@ -86,16 +87,6 @@ def run(workdir, plays, args=()):
     result = e2e.run_playbook(workdir, plays if isinstance(plays, list) else [plays], args=args)
     assert "Traceback (most recent call last)" not in result.stdout + result.stderr, result.describe()
     return result
-
-
-def warnings_of(result):
-    """Warnings as text, whether ansible-core recorded them as strings or (2.19+) as event objects."""
-    texts = []
-    for warning in result.get("warnings") or []:
-        if isinstance(warning, dict):
-            warning = (warning.get("event") or {}).get("msg", warning.get("msg", json.dumps(warning)))
-        texts.append(warning)
-    return texts
 
 
 def in_time_order(entries):
