@@ -251,8 +251,13 @@ if HAS_REQUESTS:
             return _use_tracked_pools(super(_TrackingAdapter, self).proxy_manager_for(proxy, **proxy_kwargs))
 
     def _use_tracked_pools(manager):
-        manager.pool_classes_by_scheme = dict(manager.pool_classes_by_scheme, http=_TrackedHTTPPool,
-                                              https=_TrackedHTTPSPool)
+        # Only in place of urllib3's own pools: a SOCKS proxy's manager has pools of its own, which must stay.
+        classes = dict(manager.pool_classes_by_scheme)
+        for scheme, default, tracked in (("http", urllib3.HTTPConnectionPool, _TrackedHTTPPool),
+                                         ("https", urllib3.HTTPSConnectionPool, _TrackedHTTPSPool)):
+            if classes.get(scheme) is default:
+                classes[scheme] = tracked
+        manager.pool_classes_by_scheme = classes
         return manager
 
 
