@@ -69,8 +69,9 @@ def same_name(one, other):
 def is_http_url(value):
     try:
         parts = urlsplit(value or "")
+        parts.port  # pylint: disable=pointless-statement  # ValueError on a port that is no number
         return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-    except ValueError:  # e.g. "http://[x": an unclosed IPv6 bracket
+    except ValueError:  # e.g. "http://[x": an unclosed IPv6 bracket, or "https://jira:notaport"
         return False
 
 
@@ -96,10 +97,6 @@ def jira_url_problem(url):
     if _AT_SIGN_RE.search(url):
         return ("jira_server_url must not contain credentials (user:password@ before the host) or any other '@'; give "
                 "them as username and password instead.")
-    try:
-        urlsplit(url.strip()).port  # pylint: disable=pointless-statement  # ValueError on a port that is no number
-    except ValueError:
-        return "jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r" % url
     if not is_http_url(url):
         return "jira_server_url must be an http(s) URL such as https://acme.atlassian.net, got %r" % url
     return None

@@ -516,12 +516,10 @@ def main():
         # Outside the except block: ansible-core < 2.19 would attach the handled exception's traceback at -vvv.
         # A write that failed is no change; one that succeeded before a later failure is. Either way the
         # user learns whether the password left this machine, and the health the task read.
-        kept = result if written else dict((key, result[key]) for key in ("password_sent", "status") if key in result)
-        reported = dict(kept)
-        if writing and not written and not failure.request_sent:
-            reported["password_sent"] = False  # the transport proves that no attempt of the write left
-        elif not writing:
-            reported["password_sent"] = False
+        reported = dict(result) if written else dict((key, result[key]) for key in ("status",) if key in result)
+        if not written:
+            # Sent only if the write was under way and the transport cannot prove that no attempt of it left.
+            reported["password_sent"] = writing and failure.request_sent and result["password_sent"]
         reported.update(changed=written, msg=failure.message, **failure.http_status_result())
         module.fail_json(**reported)
     module.exit_json(**result)

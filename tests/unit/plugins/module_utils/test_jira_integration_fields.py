@@ -136,6 +136,7 @@ def test_public_fields_never_hold_the_password_and_the_placeholder_says_it_is_se
 @pytest.mark.parametrize("value,expected", [
     ("https://jira.acme.example", True), ("http://10.0.0.1:8080/jira", True),
     ("ftp://jira", False), ("jira.acme.example", False), ("https://", False), ("", False),
+    ("https://jira.acme.example:notaport", False),
 ])
 def test_is_http_url(value, expected):
     assert jira.is_http_url(value) is expected
