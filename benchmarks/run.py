@@ -2,7 +2,7 @@
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Benchmark of frogops.xray.jira_integration against the Xray emulator (tests/emulator).
+"""Benchmark of frogops.xray's modules against the Xray emulator (tests/emulator).
 
     python benchmarks/run.py [--n 30] [--scheme https|http] [--json] [--profile]
 
@@ -19,6 +19,8 @@ end-to-end tests find it: ANSIBLE_COLLECTIONS_PATH, else a temporary symlink to 
    nothing to change 1, and on an Xray without the status API (3.130) 3 (details, status, version) with
    no write and a failure, in check mode too;
    each with whether the task reports changed and password_sent (goals too);
+   and for watch_jira_ticketing and policy_jira_ticketing: nothing to change 1 (GET), a change 3 (GET,
+   PUT of the whole object, GET that proves it), check mode 1 (GET), with whether the task reports changed;
 2. TCP/TLS connections per task over HTTPS: distinct client peers (address, port) in the log per
    task (goal 1: one connection, reused by the task's requests);
 3. wall time of N unchanged jira_integration tasks versus N ansible.builtin.uri tasks that do one GET
@@ -98,6 +100,24 @@ HEALTH_CASES = [
      (3, 1, False, False, True, 0)),
     ("old xray check mode", None, {"verify_health": True}, {"check_mode": True}, True, (3, 1, False, False, True, 0)),
 ]
+# The ticketing modules (issue 17) on watches and policies seeded in the emulator: the seeded object is as the
+# UI left it, the task's options are the same for the three cases of a module. Goal: (requests, connections,
+# changed, password_sent (None: the modules return none), failed, writes).
+BENCH_PROFILE = "bench-team-a"
+TICKETING_WATCH_TASK = {"enabled": True, "profile": BENCH_PROFILE, "duplicate_tickets_by_version": {"package": True}}
+TICKETING_WATCH_DONE = {"create_ticket_enabled": True, "ticket_profile": BENCH_PROFILE,
+                        "ticket_generation": {"create_duplicate_tickets": {"by_version": {"package": True}}}}
+TICKETING_CASES = [
+    # name, module, seeded ticketing done already, task keywords, goal
+    ("watch_jira_ticketing unchanged", "watch_jira_ticketing", True, {}, (1, 1, False, None, False, 0)),
+    ("watch_jira_ticketing changed", "watch_jira_ticketing", False, {}, (3, 1, True, None, False, 1)),
+    ("watch_jira_ticketing check mode", "watch_jira_ticketing", False, {"check_mode": True},
+     (1, 1, True, None, False, 0)),
+    ("policy_jira_ticketing unchanged", "policy_jira_ticketing", True, {}, (1, 1, False, None, False, 0)),
+    ("policy_jira_ticketing changed", "policy_jira_ticketing", False, {}, (3, 1, True, None, False, 1)),
+    ("policy_jira_ticketing check mode", "policy_jira_ticketing", False, {"check_mode": True},
+     (1, 1, True, None, False, 0)),
+]
 GOALS = {"module/uri": 1.0, "module/ping": 1.2}
 
 
@@ -137,6 +157,26 @@ def _tasks(server, old_server):
             args["url"] = old_server.url
         # The old-Xray case fails by design: the play goes on, and its row checks that it failed.
         tasks.append(dict(keywords, name=case, ignore_errors=old_xray, **{"frogops.xray.jira_integration": args}))
+    return tasks + _ticketing_tasks(server)
+
+
+def _ticketing_tasks(server):
+    """One task per ticketing case, its watch or policy seeded (a watch and a policy of their own per case)."""
+    server.set_jira_profiles([BENCH_PROFILE])
+    tasks = []
+    for case, module, done, keywords, _goal in TICKETING_CASES:
+        name = _bench_name(case.replace("_", "-"))
+        if module == "watch_jira_ticketing":
+            watch = {"general_data": {"name": name, "description": "benchmark"}, "watch_recipients": ["x@example.com"],
+                     "project_resources": {"resources": [{"type": "repository", "name": "libs-release-local"}]}}
+            server.seed_watch(dict(watch, **TICKETING_WATCH_DONE) if done else watch)
+            args = dict(TICKETING_WATCH_TASK, watch=name)
+        else:
+            actions = {"fail_build": True, "create_ticket_enabled": done}
+            server.seed_policy({"name": name, "rules": [{"name": "block", "priority": 1, "actions": actions},
+                                                        {"name": "warn", "priority": 2, "actions": {}}]})
+            args = {"policy": name, "rules": ["block"], "enabled": True}
+        tasks.append(dict(keywords, name=case, **{"frogops.xray." + module: args}))
     return tasks
 
 
@@ -173,7 +213,7 @@ def floor_met(row):
 
 def measure_floors(workdir, tls, scheme):
     """Requests and distinct client connections per task, for each kind of task:
-    (floors, update_password rows, health rows)."""
+    (floors, update_password rows, health rows, ticketing rows)."""
     tls_options = dict(certfile=tls.server_cert if scheme == "https" else None,
                        keyfile=tls.server_key if scheme == "https" else None)
     server = e2e.XrayEmulator(host="127.0.0.1", **tls_options)
@@ -193,7 +233,9 @@ def measure_floors(workdir, tls, scheme):
     # The old Xray's requests are the task's by time: the version read names no integration.
     health_rows = [_floor_row(case[0], scheme, case[-1], run, old_log if case[4] else log, by_time=case[4])
                    for case in HEALTH_CASES]
-    return floors, password_rows, health_rows
+    # Watches and policies are not integrations: their requests are the task's by time.
+    ticketing_rows = [_floor_row(case[0], scheme, case[-1], run, log, by_time=True) for case in TICKETING_CASES]
+    return floors, password_rows, health_rows, ticketing_rows
 
 
 def measure_timing(workdir, tls, scheme, n):
@@ -286,7 +328,7 @@ def print_report(floors, timing, profile):
     print("  goal: requests/connections, changed, password_sent; a row that misses it is marked")
     print("  (a failed task says so, with its writes: the old-Xray row must fail, with none)")
     header = ("task", "scheme", "changed", "pw sent", "requests", "connections", "goal", "methods")
-    print("  %-31s %-6s %-8s %-9s %-9s %-12s %-17s %s" % header)
+    print("  %-33s %-6s %-8s %-9s %-9s %-12s %-17s %s" % header)
     for row in floors:
         goal = "%d/%d %s %s" % (row["goal_requests"], row["goal_connections"], row["goal_changed"],
                                 row["goal_password_sent"])
@@ -295,7 +337,7 @@ def print_report(floors, timing, profile):
             flag = "   (failed, %d writes)%s" % (row["writes"], flag)
         values = (row["task"], row["scheme"], row["changed"], row["password_sent"], row["requests"],
                   row["connections"], goal, " ".join(row["methods"]), flag)
-        print("  %-31s %-6s %-8s %-9s %-9d %-12d %-17s %s%s" % values)
+        print("  %-33s %-6s %-8s %-9s %-9d %-12d %-17s %s%s" % values)
     if timing:
         print()
         print("Wall time of %d unchanged tasks each, interleaved, one run over %s (seconds per task)"
@@ -337,26 +379,29 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="frogops-xray-bench-")
     tls = e2e.TlsFiles(workdir)
     started = time.monotonic()
-    floors, password_rows, health_rows = [], [], []
+    floors, password_rows, health_rows, ticketing_rows = [], [], [], []
     for scheme in ("http", "https"):
-        scheme_floors, scheme_password_rows, scheme_health_rows = measure_floors(workdir, tls, scheme)
+        scheme_floors, scheme_password_rows, scheme_health_rows, scheme_ticketing_rows = measure_floors(
+            workdir, tls, scheme)
         floors += scheme_floors
         password_rows += scheme_password_rows
         health_rows += scheme_health_rows
+        ticketing_rows += scheme_ticketing_rows
     timing = None if args.no_timing else measure_timing(workdir, tls, args.scheme, args.n)
     missed = bool(timing) and not all(timing["goals_met"].values())
     profile = profile_imports() if (args.profile or missed) and not args.no_profile else None
     # "floors" keeps the update_password=on_create table that tests/e2e/test_benchmark_smoke.py lists;
-    # floors_met covers the three tables.
+    # floors_met covers the four tables.
+    rows = floors + password_rows + health_rows + ticketing_rows
     report = {"floors": floors, "update_password_floors": password_rows, "health_floors": health_rows,
-              "timing": timing, "profile": profile,
-              "floors_met": all(floor_met(row) for row in floors + password_rows + health_rows),
+              "ticketing_floors": ticketing_rows, "timing": timing, "profile": profile,
+              "floors_met": all(floor_met(row) for row in rows),
               "seconds": round(time.monotonic() - started, 1),
               "python": sys.version.split()[0], "collections_path": e2e.collections_path()}
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print_report(floors + password_rows + health_rows, timing, profile)
+        print_report(rows, timing, profile)
         print("\n(%.1f s; results are this machine's; run with --json for the raw figures)" % report["seconds"])
     return 0 if report["floors_met"] else 1
 

@@ -15,14 +15,17 @@ options:
   url:
     description:
       - Base URL of the JFrog Platform, for example V(https://acme.jfrog.io).
-      - V(https://acme.jfrog.io/xray), V(https://acme.jfrog.io/xray/api/v1), V(https://acme.jfrog.io/artifactory)
-        and V(https://acme.jfrog.io/ui) work too; these suffixes name the same platform and are dropped.
+      - V(https://acme.jfrog.io/xray), V(https://acme.jfrog.io/xray/api/v1), V(https://acme.jfrog.io/xray/api/v2),
+        V(https://acme.jfrog.io/artifactory) and V(https://acme.jfrog.io/ui) work too; these suffixes name the same
+        platform and are dropped.
       - If not set, the value of the E(JFROG_URL) environment variable is used.
     type: str
     required: true
   access_token:
     description:
-      - JFrog access token of a user with the Xray admin role, sent as a C(Bearer) token in the C(Authorization) header.
+      - JFrog access token, sent as a C(Bearer) token in the C(Authorization) header. The Jira integration modules
+        need a user with the Xray admin role; the watch and policy modules need the permissions their docs name
+        (C(Manage Watches), C(Manage Policies)).
       - If not set, the value of the E(JFROG_ACCESS_TOKEN) environment variable is used.
       - Either O(access_token) or O(url_username) and O(url_password) is needed. When both are set,
         O(access_token) is used.
@@ -79,7 +82,7 @@ options:
       - A read (GET) is repeated after HTTP 429, 502, 503 or 504, a timeout or a lost connection.
       - A write (POST, PUT, DELETE) is repeated only when Xray certainly did not receive it (no connection,
         HTTP 429 or 503); or, once, when its processing certainly ended (HTTP 502 or a dropped connection)
-        and reading the integration back shows it did not take effect. After a timeout or HTTP 504 the
+        and reading it back shows it did not take effect. After a timeout or HTTP 504 the
         write may still be running in Xray, so it is read back once and never sent again.
       - Waits grow exponentially from O(retry_backoff) with random jitter; a C(Retry-After) header is
         honoured up to 30 seconds. Every retry is reported as a warning.

@@ -18,11 +18,13 @@ import unicodedata
 
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError, sentence
+from ansible_collections.frogops.xray.plugins.module_utils import _ensure as ensure
+from ansible_collections.frogops.xray.plugins.module_utils import _xray_api as xray_api
+from ansible_collections.frogops.xray.plugins.module_utils._connection import keep_secret
+from ansible_collections.frogops.xray.plugins.module_utils._xray_client import Subject, XrayError, auth_header, sentence
 
 INTEGRATIONS_PATH = ("ticketing", "jira-integrations")
 STATUS_CHECK_PATH = ("ticketing", "integrations", "status", "check")
-VERSION_PATH = ("system", "version")
 
 MINIMUM_API_VERSION = "3.129"
 MINIMUM_STATUS_VERSION = "3.136"
@@ -38,6 +40,9 @@ DOCUMENTED_STATUSES = (HEALTHY, "FAULTY_CONFIGURATION", "INTEGRATION_NOT_FOUND",
 # Shown in diffs where the password would be sent; the value itself never is.
 PASSWORD_PLACEHOLDER = "<hidden: will be sent>"
 # Added to the message of a create or update that may still be running in Xray.
+# Xray never returns the password, so a re-read cannot always prove an update; every request of an
+# integration needs an Xray admin (a 403 says so).
+SUBJECT = Subject("integration", unreadable="Xray never returns the password")
 STILL_SAVING_HINT = ("Xray tests the connection to Jira while it saves, which takes longer than timeout when Jira is "
                      "slow or cannot be reached: check jira_server_url and the Jira credentials, or raise timeout.")
 
@@ -165,7 +170,7 @@ def integration_from_details(client, name, reply, url):
     if not same_name(spelled, name):
         raise unexpected("the details of another integration (%r)" % client.redact(spelled))
     texts = [value for value in body.values() if isinstance(value, str)]
-    if any(not _is_unicode(value) for value in texts):
+    if any(not xray_api.is_unicode(value) for value in texts):
         raise unexpected("text that is not valid Unicode (a lone surrogate)")
     integration = {"connection_name": spelled}
     problems = []
@@ -185,77 +190,20 @@ def integration_from_details(client, name, reply, url):
     return integration
 
 
-def _is_unicode(text):
-    """Whether text is valid Unicode: a JSON "\\ud800" escape is valid JSON but cannot be returned to Ansible."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _version_tuple(version):
-    """(3, 131, 11) from "3.131.11"; text after the numbers (e.g. "-rc1") is ignored."""
-    numbers = []
-    for part in str(version).split("."):
-        digits = "".join(ch for ch in part[:12] if ch.isdigit()) if part[:1].isdigit() else ""
-        if not digits:
-            break
-        numbers.append(int(digits))
-    return tuple(numbers)
-
-
-def xray_version(client):
-    """The running Xray version, or None when it cannot be read at this base URL."""
-    try:
-        reply = client.get(VERSION_PATH)
-    except XrayError:
-        return None
-    version = reply.data.get("xray_version")
-    return version if isinstance(version, str) and _version_tuple(version) else None
-
-
-def api_missing_error(client, version, minimum, what):
-    """The verdict for a 404 where an API endpoint should be, which is not Xray's own answer."""
-    if version and _version_tuple(version) >= _version_tuple(minimum):
-        message = ("%s answered a 404 that is not Xray's where %s should be, although Xray %s runs there: check that "
-                   "url points at the JFrog Platform itself and not through a proxy that rewrites paths." % (
-                       client.base_url, what, client.redact.excerpt(version, 60)))
-    elif version:
-        message = ("Xray %s does not provide %s: it needs Xray %s or later. Upgrade Xray, or check that url points "
-                   "at the JFrog Platform." % (client.redact.excerpt(version, 60), what, minimum))
-    else:
-        message = ("%s answered 404 where %s should be, and no Xray version could be read there: check that url is "
-                   "the JFrog Platform's base URL (such as https://acme.jfrog.io) with Xray %s or later." % (
-                       client.base_url, what, minimum))
-    return client.error(message, status=404)
-
-
 # -- API calls ---------------------------------------------------------------
 
 def read_integration(client, name):
-    """The integration, or None when Xray says it does not exist.
-
-    A 404 means "absent" only on Xray's word: its own {"error": ...} shape, or
-    another 404 at a base URL whose version endpoint shows an Xray with this API.
-    """
+    """The integration, or None when Xray says it does not exist (_xray_api.read_or_absent)."""
     path = INTEGRATIONS_PATH + (name, "details")
-    reply = client.get(path, accept=(200, 404))
-    if reply.status == 404:
-        if reply.xray_not_found:
-            return None
-        version = xray_version(client)
-        if version and _version_tuple(version) >= _version_tuple(MINIMUM_API_VERSION):
-            return None
-        raise api_missing_error(client, version, MINIMUM_API_VERSION, "the Jira integration API")
-    return integration_from_details(client, name, reply, client.url_for(path))
+    reply = xray_api.read_or_absent(client, path, MINIMUM_API_VERSION, "the Jira integration API", subject=SUBJECT)
+    return None if reply is None else integration_from_details(client, name, reply, client.url_for(path))
 
 
 def create_integration(client, name, payload):
     """POST; "answered" or "re-read" (see XrayClient.write). A re-read that finds it proves it."""
     return client.write("POST", INTEGRATIONS_PATH, payload,
                         took_effect=lambda: read_integration(client, name) is not None,
-                        pending_hint=STILL_SAVING_HINT)
+                        pending_hint=STILL_SAVING_HINT, subject=SUBJECT)
 
 
 def update_integration(client, name, payload, changes):
@@ -270,25 +218,19 @@ def update_integration(client, name, payload, changes):
             return None
         return not differing
     try:
-        return client.write("PUT", INTEGRATIONS_PATH + (name,), payload, took_effect, STILL_SAVING_HINT)
+        return client.write("PUT", INTEGRATIONS_PATH + (name,), payload, took_effect, STILL_SAVING_HINT,
+                            subject=SUBJECT)
     except XrayError as error:
-        raise removed_meanwhile(error, name)
+        raise xray_api.removed_meanwhile(error, "Integration %r" % name)
 
 
 def delete_integration(client, name):
     """DELETE; a re-read that finds nothing proves it."""
     try:
         return client.write("DELETE", INTEGRATIONS_PATH + (name,), None,
-                            took_effect=lambda: read_integration(client, name) is None)
+                            took_effect=lambda: read_integration(client, name) is None, subject=SUBJECT)
     except XrayError as error:
-        raise removed_meanwhile(error, name)
-
-
-def removed_meanwhile(error, name):
-    if error.xray_not_found:
-        error.message = ("Integration %r was found a moment ago but Xray now answers 404 (%s): it was removed "
-                         "meanwhile, by someone else. Run the task again." % (name, error.error_text or "not found"))
-    return error
+        raise xray_api.removed_meanwhile(error, "Integration %r" % name)
 
 
 def read_status(client, name):
@@ -300,12 +242,13 @@ def read_status(client, name):
     each HTTP status Xray documents for this endpoint (200, 404, 500); an unknown status text only
     in a 200. A 404 of another shape is the verdict on the URL or the version.
     """
-    reply = client.get(STATUS_CHECK_PATH, query={"integrationName": name}, accept=(200, 404, 500))
+    reply = client.get(STATUS_CHECK_PATH, query={"integrationName": name}, accept=(200, 404, 500), subject=SUBJECT)
     body = reply.data if reply.is_object and reply.complete else {}
     if reply.status != 200 and body.get("status") not in DOCUMENTED_STATUSES:
         if reply.status == 404:
-            raise api_missing_error(client, xray_version(client), MINIMUM_STATUS_VERSION, "the integration status API")
-        raise client.status_error("GET", client.url_for(STATUS_CHECK_PATH, {"integrationName": name}), reply)
+            raise xray_api.api_missing_error(client, xray_api.xray_version(client), MINIMUM_STATUS_VERSION,
+                                             "the integration status API")
+        raise client.status_error("GET", client.url_for(STATUS_CHECK_PATH, {"integrationName": name}), reply, SUBJECT)
 
     def unexpected(problem, hint=""):
         return client.error(("Unexpected answer from Xray for the status check of %r: HTTP %d %s, so it says nothing "
@@ -325,10 +268,238 @@ def read_status(client, name):
     spelled = body.get("integration_name")
     if not isinstance(spelled, str):
         raise unexpected("naming no integration (no integration_name)")
-    if not _is_unicode(spelled) or not same_name(spelled, name):
+    if not xray_api.is_unicode(spelled) or not same_name(spelled, name):
         raise unexpected("naming another integration (%r)" % client.redact.excerpt(spelled, 100),
                          "A cache or proxy in front of Xray that ignores the query string answers like this: check "
                          "that url points at the JFrog Platform itself.")
     # Single-line and masked: the reason is quoted in messages and warnings.
     return dict((key, client.redact.excerpt(value, 500) if isinstance(value, str) else value)
                 for key, value in status.items())
+
+
+# -- the resources the modules hand to the ensure flow ----------------------------
+
+def empty_refusal(field):
+    """A Jira credential set to a blank value: no secret, and what probably made it blank."""
+    return ensure.Refusal(
+        "%s is set but empty: the task gives it an empty value (often a variable or lookup that is empty, such as "
+        "lookup('env', ...) of an unset variable). Give the Jira %s, or leave %s out." % (
+            field, "user name" if field == "username" else "password or API token", field))
+
+
+class JiraIntegration(ensure.Resource):
+    """One Jira integration, by name: created, updated or deleted; the password is write-only."""
+
+    def base_result(self):
+        return dict(password_sent=False)
+
+    def check(self):
+        """Reject what cannot be right before any request."""
+        params = self.params
+        if not params["connection_name"].strip():
+            return ensure.Refusal("connection_name must not be empty")
+        for field in ("username", "password"):
+            if params[field] is not None and not params[field].strip():
+                self.module.no_log_values.discard(params[field])  # blank is no secret, and would mask every space
+                return empty_refusal(field)
+        url = params["jira_server_url"]
+        if url is not None:
+            problem = jira_url_problem(url)
+            if problem:
+                # Credentials in the URL are secrets too: masked where ansible-core echoes the arguments (invocation).
+                self.module.no_log_values.update(url_credentials(url))
+                return ensure.Refusal(problem)
+        if params["update_password"] == "on_unhealthy" and params["password"] is None and params["state"] == "present":
+            return ensure.Refusal("update_password=on_unhealthy needs password: the one to send when Xray reports the "
+                                  "stored one broken.")
+        return None
+
+    def connected(self, client):
+        keep_secret(self.module, client, self.params["password"])
+        self.client = client
+        self.keep_jira_credentials([self.params["username"]])
+
+    def keep_jira_credentials(self, usernames):
+        """Mask the Jira password also as the basic-auth pair Xray sends to Jira (user:password, in base64), which
+        its answers may echo, for every user name it may use: the task's and the one Xray has stored."""
+        password = self.params["password"]
+        if password:
+            for username in usernames:
+                if username:
+                    # The pair itself, and its base64 as a secret of its own: masked in every encoding.
+                    keep_secret(self.module, self.client, "%s:%s" % (username, password))
+                    keep_secret(self.module, self.client,
+                                auth_header(username=username, password=password).split(" ", 1)[1])
+
+    def read(self, client, result):
+        current = read_integration(client, self.params["connection_name"])
+        if current is not None:
+            self.keep_jira_credentials([current.get("username")])
+            if self.params["update_password"] == "on_unhealthy" and self.params["state"] == "present":
+                # on_unhealthy decides on Xray's health check, read right after the details, asked under the
+                # name as Xray spells it: its status check matches names exactly.
+                result["status"] = read_status(client, current["connection_name"])
+        return current
+
+    def plan(self, current, result):
+        if self.params["state"] == "absent":
+            return ensure.Plan(None if current is None else "delete", current or {}, {})
+        if current is None:
+            return self.plan_create()
+        return self.plan_update(current, result.get("status"))
+
+    def plan_create(self):
+        params = self.params
+        if params["auth_type"] not in (None, "basic"):
+            raise ensure.Refusal("auth_type %s cannot be written through the Xray API, only basic; create the "
+                                 "integration in the Xray UI." % params["auth_type"])
+        missing = missing_for_create(params)
+        if missing:
+            raise ensure.Refusal("Integration %r does not exist; to create it, set %s." % (
+                params["connection_name"], ", ".join(missing)))
+        payload = create_payload(params)
+        return ensure.Plan("create", {}, public_fields(payload), payload, password_sent=True, why=None)
+
+    def plan_update(self, current, health):
+        params = self.params
+        name = params["connection_name"]
+        changes, unknown = compare(current, desired_fields(params))
+        if unknown:
+            self.module.warn("Xray did not report %s of integration %r (missing or null), so the task's value was "
+                             "neither compared nor sent." % (", ".join(unknown), current["connection_name"]))
+        send_password, why = self.password_decision(current, changes, health)
+        current_auth = " ".join(current.get("auth_type", "").split())  # as read: one line in a message
+        if changes.get("auth_type", "basic") != "basic":
+            raise ensure.Refusal("Integration %r uses auth_type %s; the Xray API can only write basic, so switching "
+                                 "it to %s must be done in the Xray UI." % (name, current_auth, changes["auth_type"]))
+        if "auth_type" in changes and not send_password:
+            raise ensure.Refusal("Integration %r uses auth_type %s; switching it to basic needs password with "
+                                 "update_password=always." % (name, current_auth))
+        after = dict(current, **changes)
+        if not changes and not send_password:
+            return ensure.Plan(None, current, after, password_sent=False, why=None)
+        # The body names the integration as Xray spells it: the name is the identity, never a change.
+        payload = dict(changes, connection_name=current["connection_name"])
+        if send_password:
+            payload["password"] = params["password"]
+        return ensure.Plan("update", current, after, payload, sorted(changes), password_sent=send_password, why=why)
+
+    def password_decision(self, current, changes, health):
+        """(send the password?, why) for an update of an existing integration."""
+        params = self.params
+        if params["password"] is None or params["update_password"] == "on_create":
+            return False, None
+        if params["update_password"] == "always":
+            return True, "update_password=always"
+        if "username" in changes:
+            return True, "username changes"
+        status = health["status"]
+        if status == "FAULTY_CONFIGURATION":
+            return True, "Xray reports %s: %s" % (status, health["reason"] or "no reason given")
+        if status == "INTEGRATION_NOT_FOUND":
+            raise ensure.Refusal("Integration %r was found a moment ago but Xray's health check answers %s (%s): it "
+                                 "was removed meanwhile, by someone else. Run the task again." % (
+                                     current["connection_name"], status, health["reason"] or "no reason given"),
+                                 status=health)
+        if status != HEALTHY:
+            self.module.warn("Xray reports %s for integration %r (%s); the password is sent only on "
+                             "FAULTY_CONFIGURATION, so not on that basis." % (
+                                 status, current["connection_name"], health["reason"] or "no reason given"))
+        return False, None
+
+    @staticmethod
+    def reported_name(plan):
+        """The name as Xray spells it, once read."""
+        return plan.before.get("connection_name")
+
+    def returns(self, plan):
+        return dict(integration=public_fields(plan.after), password_sent=plan.details.get("password_sent", False))
+
+    def describe(self, plan, check_mode):
+        name = self.reported_name(plan) or self.params["connection_name"]
+        if plan.action is None:
+            return "Integration %r is %s; nothing to do." % (name, "absent" if not plan.before else "as desired")
+        verb = ("would be " if check_mode else "") + ensure.DONE[plan.action]
+        if plan.action != "update":
+            return "Integration %r %s." % (name, verb)
+        password_sent = plan.details["password_sent"]
+        message = "Integration %r %s (%s)." % (name, verb, ", ".join(
+            plan.changed_names + (["password"] if password_sent else [])))
+        if plan.details["why"]:
+            message += " The password %s sent because %s" % (
+                "would be" if check_mode else "was", sentence(plan.details["why"]))
+        return message
+
+    def diff(self, plan):
+        after = fields_with_password_placeholder(plan.after) if plan.details.get("password_sent") \
+            else public_fields(plan.after)
+        return dict(before=public_fields(plan.before), after=after)
+
+    def reads_health_after(self, plan):
+        """Whether the write is followed by a read of its health: verify_health, or a password sent by on_unhealthy."""
+        return plan.action in ("create", "update") and (self.params["verify_health"] or (
+            plan.details["password_sent"] and self.params["update_password"] == "on_unhealthy"))
+
+    def before_write(self, client, plan, result):
+        if self.reads_health_after(plan) and "status" not in result:
+            # The health is read after the write: an Xray without the status API (below 3.136) must fail the
+            # task now, before anything is written, and in check mode alike. One GET; its answer is not reported.
+            read_status(client, self.reported_name(plan) or self.params["connection_name"])
+
+    def write(self, client, plan):
+        name = self.params["connection_name"]
+        if plan.action == "create":
+            create_integration(client, name, plan.payload)
+        elif plan.action == "update":
+            update_integration(client, name, plan.payload, dict(
+                (field, plan.payload[field]) for field in plan.changed_names))
+        else:
+            delete_integration(client, name)
+
+    def after_write(self, client, plan, result):
+        # A password sent because the health was bad must have mended it.
+        if not self.reads_health_after(plan):
+            return
+        name = self.reported_name(plan) or self.params["connection_name"]
+        try:
+            result["status"] = read_status(client, name)
+        except XrayError as error:
+            error.message = "Integration %r was %s, but reading its health failed: %s" % (
+                name, ensure.DONE[plan.action], error.message)
+            raise
+        if result["status"]["status"] != HEALTHY:
+            raise ensure.Refusal("Integration %r was %s, but Xray reports %s: %s" % (
+                name, ensure.DONE[plan.action], result["status"]["status"],
+                result["status"]["reason"] or "no reason given"))
+
+    def unwritten(self, result, writing, error):
+        # The user learns whether the password left this machine: only if the write was under way and the
+        # transport cannot prove that no attempt of it left. And the health the task read.
+        reported = dict((key, result[key]) for key in ("status",) if key in result)
+        reported["password_sent"] = writing and error.request_sent and result["password_sent"]
+        return reported
+
+
+class JiraIntegrationInfo(ensure.Resource):
+    """One Jira integration, read: whether it exists, its fields, and (include_status) its health."""
+
+    def check(self):
+        if not self.params["connection_name"].strip():
+            return ensure.Refusal("connection_name must not be empty")
+        return None
+
+    def read(self, client, result):
+        current = read_integration(client, self.params["connection_name"])
+        if current is not None and self.params["include_status"]:
+            # Asked under the name as Xray spells it: its status check matches names exactly.
+            result["status"] = read_status(client, current["connection_name"])
+        return current
+
+    def plan(self, current, result):
+        return ensure.Plan(None, current or {}, current or {})
+
+    def returns(self, plan):
+        return dict(exists=bool(plan.before), integration=public_fields(plan.before))
+
+    def unwritten(self, result, writing, error):
+        return {}  # a failed read returns nothing it read: no exists, no integration, no status

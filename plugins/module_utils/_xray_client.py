@@ -34,9 +34,10 @@ from urllib.parse import quote, urlsplit, urlunsplit
 from ansible_collections.frogops.xray.plugins.module_utils import _http_transport
 from ansible_collections.frogops.xray.plugins.module_utils._redaction import Redactor
 
-API_ROOT = "/xray/api/v1"
+API_V1 = "/xray/api/v1"
+API_V2 = "/xray/api/v2"  # watches and policies
 # Paths users paste after the platform's base URL, and what they mean: the same platform.
-_PLATFORM_SUFFIXES = (API_ROOT, "/xray", "/artifactory", "/ui")
+_PLATFORM_SUFFIXES = (API_V1, API_V2, "/xray", "/artifactory", "/ui")
 EXCERPT_LENGTH = 200
 # "Try again later": the server said so, or a gateway could not get an answer.
 RETRY_STATUSES = frozenset((429, 502, 503, 504))
@@ -179,11 +180,16 @@ def decode_body(raw, errors="replace"):
 
 
 def api_base_url(url):
-    """Return the Xray API root for a JFrog Platform URL.
+    """The Xray API v1 root for a JFrog Platform URL (see platform_url)."""
+    return platform_url(url) + API_V1
+
+
+def platform_url(url):
+    """Return the JFrog Platform base URL for what a user pasted.
 
     Accepts https://host, https://host/xray, https://host/xray/api/v1,
-    https://host/artifactory and https://host/ui (with or without a trailing
-    slash), so users can paste whichever they have.
+    https://host/xray/api/v2, https://host/artifactory and https://host/ui
+    (with or without a trailing slash), so users can paste whichever they have.
     """
     if not isinstance(url, str) or not url.strip():
         raise XrayError("url is set but empty (by the task, or by JFROG_URL in the environment): give the JFrog "
@@ -204,7 +210,7 @@ def api_base_url(url):
         if path.lower().endswith(suffix):
             path = path[:-len(suffix)]
             break
-    return urlunsplit((parts.scheme.lower(), parts.netloc, path + API_ROOT, "", ""))
+    return urlunsplit((parts.scheme.lower(), parts.netloc, path, "", ""))
 
 
 def encode_segment(segment):
@@ -258,12 +264,30 @@ def auth_header(access_token=None, username=None, password=None):
     return None
 
 
+class Subject:
+    """What requests are about, for the client's messages: a resource tells it, the client knows no resource.
+
+    noun: what a re-read reads back ("integration", "watch").
+    unreadable: why a re-read cannot always tell (for the message), or None.
+    roles: the permission a 403 asks for, as a phrase ("the Manage Watches permission"); None: Xray admin.
+    """
+
+    def __init__(self, noun, unreadable=None, roles=None):
+        self.noun = noun
+        self.unreadable = unreadable
+        self.roles = roles
+
+
+ANYTHING = Subject("resource")
+
+
 class XrayClient:
     """Talks to one Xray through one transport, with the retry and write policy of this module."""
 
     def __init__(self, url, transport, auth=None, secrets=(), timeout=30.0, retries=3, retry_backoff=1.0,
                  warn=None, user_agent="frogops.xray", sleep=None):
-        self.base_url = api_base_url(url)
+        self.platform_url = platform_url(url)
+        self.base_url = self.platform_url + API_V1  # the root of messages about the URL (and of v1 requests)
         # NaN, infinity or more than the socket layer takes would end in a traceback at the first request.
         if not 0 < timeout <= MAX_TIMEOUT:
             raise XrayError("timeout must be a number of seconds above 0 and at most %d, got %s" % (
@@ -290,9 +314,9 @@ class XrayClient:
         """An XrayError whose message is masked."""
         return XrayError(self.redact(message), **kwargs)
 
-    def url_for(self, segments, query=None):
-        """API URL for path segments; each segment is percent-encoded on its own."""
-        url = self.base_url + "/" + "/".join(encode_segment(str(s)) for s in segments)
+    def url_for(self, segments, query=None, root=API_V1):
+        """URL for path segments under an API root; each segment is percent-encoded on its own."""
+        url = self.platform_url + root + "/" + "/".join(encode_segment(str(s)) for s in segments)
         if query:
             url += "?" + "&".join("%s=%s" % (quote(k, safe=""), quote(str(v), safe="")) for k, v in query.items())
         return url
@@ -302,13 +326,13 @@ class XrayClient:
 
     # -- reads ------------------------------------------------------------
 
-    def get(self, segments, query=None, accept=(200,)):
+    def get(self, segments, query=None, accept=(200,), root=API_V1, subject=ANYTHING):
         """GET with retries; a Reply whose status is in accept, else XrayError.
 
         A 200 must be a JSON object: anything else (an SSO page, a WAF's
         answer) is not understood and fails here, so callers never see it.
         """
-        url = self.url_for(segments, query)
+        url = self.url_for(segments, query, root)
         attempt = 0
         while True:
             attempt += 1
@@ -326,11 +350,11 @@ class XrayClient:
                 continue
             if reply.status in accept and (reply.status != 200 or (reply.complete and reply.is_object)):
                 return reply
-            raise self.status_error("GET", url, reply)
+            raise self.status_error("GET", url, reply, subject)
 
     # -- writes -----------------------------------------------------------
 
-    def write(self, method, segments, body, took_effect, pending_hint=""):
+    def write(self, method, segments, body, took_effect, pending_hint="", query=None, root=API_V1, subject=ANYTHING):
         """Send a write (POST, PUT, DELETE) under the write contract; return "answered" or "re-read".
 
         took_effect() re-reads and returns True (the write is in effect), False
@@ -338,9 +362,10 @@ class XrayClient:
         per unclear outcome. "re-read" means the answer was not understood or
         lost but the re-read proved the write; a warning says so. Anything
         else raises XrayError: the write did not happen, or may not have.
-        pending_hint is added when the write may still be running in Xray.
+        pending_hint is added when the write may still be running in Xray. subject names what is
+        written, in the messages.
         """
-        url = self.url_for(segments)
+        url = self.url_for(segments, query, root)
         attempt = 0
         resent_after_end = False
         sent = False  # whether any attempt so far may have reached the server
@@ -367,10 +392,10 @@ class XrayClient:
                     return "answered"
                 if reply.status in NOT_APPLIED_STATUSES:
                     if attempt > self.retries:
-                        raise self.status_error(method, url, reply)
+                        raise self.status_error(method, url, reply, subject)
                     self._pause(attempt, method, url, "HTTP %d" % reply.status, reply.headers.get("retry-after"))
                     continue
-                error = self.status_error(method, url, reply)
+                error = self.status_error(method, url, reply, subject)
                 if reply.status < 400:  # 1xx (an interim answer as the last one), 2xx or 3xx not understood
                     outcome = "unclear"
                 elif reply.status in ENDED_STATUSES:
@@ -382,15 +407,15 @@ class XrayClient:
 
             verdict = self._reread(error, took_effect)
             if verdict:
-                self.warn("%s Reading the integration back shows that the %s took effect." % (
-                    error.message, method))
+                self.warn("%s Reading the %s back shows that the %s took effect." % (
+                    error.message, subject.noun, method))
                 return "re-read"
             if outcome == "ended" and verdict is False and not resent_after_end and attempt <= self.retries:
                 resent_after_end = True
                 reason = "HTTP %d" % reply.status if reply is not None else "a lost connection"
                 self._pause(attempt, method, url, reason + " (reading back showed it did not take effect)", None)
                 continue
-            raise self._unconfirmed(error, method, outcome, verdict, pending_hint)
+            raise self._unconfirmed(error, outcome, verdict, pending_hint, subject)
 
     def _reread(self, error, took_effect):
         try:
@@ -400,9 +425,10 @@ class XrayClient:
                              "it reads first, so it converges either way." % (error.message, reread_error.message),
                              status=error.status)
 
-    def _unconfirmed(self, error, method, outcome, verdict, pending_hint):
+    def _unconfirmed(self, error, outcome, verdict, pending_hint, subject):
         if verdict is None:
-            what = "Whether it took effect cannot be read back (Xray never returns the password)."
+            what = "Whether it took effect cannot be read back%s." % (
+                " (%s)" % subject.unreadable if subject.unreadable else "")
         else:
             what = "Reading back shows that it has not taken effect%s." % (" (yet)" if outcome == "pending" else "")
         message = "%s %s" % (error.message, what)
@@ -483,13 +509,16 @@ class XrayClient:
             message = "Request %s %s could not be made: %s" % (method, url, sentence(detail))
         return self.error(message)
 
-    def status_error(self, method, url, reply):
+    def status_error(self, method, url, reply, subject=ANYTHING):
         server_text = reply.error_text
         shown = self.redact.excerpt(server_text, EXCERPT_LENGTH) if server_text is not None else reply.excerpt
         status = reply.status
         if status == 401:
             message = ("Authentication to JFrog failed (HTTP 401 on %s %s): %s Check access_token, or "
                        "url_username and url_password." % (method, url, sentence(shown or "no details")))
+        elif status == 403 and subject.roles:
+            message = ("Permission denied (HTTP 403 on %s %s): %s The access token or user needs %s." % (
+                method, url, sentence(shown or "no details"), subject.roles))
         elif status == 403:
             message = ("Xray admin permission is required (HTTP 403 on %s %s): %s Use an access token or "
                        "user with the Xray admin role." % (method, url, sentence(shown or "no details")))

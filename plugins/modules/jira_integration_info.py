@@ -150,9 +150,8 @@ from ansible_collections.frogops.xray.plugins.module_utils._python_floor import 
 # None, or why this Python is too old for the code below (3.9+); main() then fails the task with it.
 UNSUPPORTED_PYTHON = unsupported_python_message()
 try:
-    from ansible_collections.frogops.xray.plugins.module_utils._connection import client_from_module
-    from ansible_collections.frogops.xray.plugins.module_utils import _jira_integration as jira
-    from ansible_collections.frogops.xray.plugins.module_utils._xray_client import XrayError
+    from ansible_collections.frogops.xray.plugins.module_utils import _ensure as ensure
+    from ansible_collections.frogops.xray.plugins.module_utils._jira_integration import JiraIntegrationInfo
 except (ImportError, SyntaxError):
     if UNSUPPORTED_PYTHON is None:  # a supported Python: a real error, to be seen
         raise
@@ -167,26 +166,7 @@ def main():
     module = AnsibleModule(**module_kwargs(OPTIONS))
     if UNSUPPORTED_PYTHON is not None:
         module.fail_json(msg=UNSUPPORTED_PYTHON, changed=False)
-    name = module.params["connection_name"]
-    if not name.strip():
-        module.fail_json(msg="connection_name must not be empty", changed=False)
-    client = client_from_module(module)
-    result = dict(changed=False, exists=False, integration={})
-    failure = None
-    try:
-        current = jira.read_integration(client, name)
-        if current is not None:
-            result.update(exists=True, integration=jira.public_fields(current))
-            if module.params["include_status"]:
-                # Asked under the name as Xray spells it: its status check matches names exactly.
-                result["status"] = jira.read_status(client, current["connection_name"])
-    except XrayError as error:
-        failure = error
-    finally:
-        client.close()
-    if failure is not None:  # outside the except block: no traceback attached at -vvv (ansible-core < 2.19)
-        module.fail_json(msg=failure.message, changed=False, **failure.http_status_result())
-    module.exit_json(**result)
+    ensure.run(module, JiraIntegrationInfo(module))
 
 
 if __name__ == "__main__":

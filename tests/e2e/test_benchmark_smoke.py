@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """benchmarks/run.py still runs, and the request and connection floors hold (timings are not checked), the
-status check before a verified write and the older Xray's failure before any write included."""
+status check before a verified write and the older Xray's failure before any write included, and the ticketing
+modules' 1 / 3 / 1."""
 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
@@ -32,6 +33,13 @@ HEALTH_FLOORS = {
     "old xray check mode": (["GET", "GET", "GET"], False, False, True, 0),
 }
 
+# watch_jira_ticketing and policy_jira_ticketing: task -> (methods, changed, writes)
+TICKETING_FLOORS = {}
+for _module in ("watch_jira_ticketing", "policy_jira_ticketing"):
+    TICKETING_FLOORS.update({_module + " unchanged": (["GET"], False, 0),
+                             _module + " changed": (["GET", "PUT", "GET"], True, 1),
+                             _module + " check mode": (["GET"], True, 0)})
+
 
 def test_benchmark_floors(workdir):
     env = e2e.ansible_env(workdir)
@@ -51,6 +59,11 @@ def test_benchmark_floors(workdir):
         assert (row["methods"], row["changed"], row["password_sent"], row["failed"], row["writes"]) == \
             HEALTH_FLOORS[task], row
         assert row["connections"] == 1, row
+    ticketing = dict(((row["task"], row["scheme"]), row) for row in report["ticketing_floors"])
+    assert sorted(ticketing) == sorted((task, scheme) for task in TICKETING_FLOORS for scheme in ("http", "https"))
+    for (task, scheme), row in ticketing.items():
+        assert (row["methods"], row["changed"], row["writes"], row["failed"], row["connections"]) == \
+            TICKETING_FLOORS[task] + (False, 1), row
     assert report["floors_met"] is True
     timing = report["timing"]
     assert timing["n"] == 1 and timing["module_requests_per_task"] == 1.0

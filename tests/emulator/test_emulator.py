@@ -479,7 +479,7 @@ def test_details_shape_switches(emulator, session, created):
     config = session.patch(emulator.url + "/_emulator/config",
                            json={"details_name_field": "integrationName", "omit_skip_proxy": True}).json()
     assert config == {"xray_version": "3.140.0", "details_name_field": "integrationName", "omit_skip_proxy": True,
-                      "jira_connection_fails": False}
+                      "jira_connection_fails": False, "drop_ticketing_fields": False}
     details = session.get(emulator.url + INTEGRATIONS + "/jira-1/details").json()
     assert details["integrationName"] == "jira-1"
     assert "connection_name" not in details
@@ -816,7 +816,7 @@ def test_reset_restores_everything(session):
         assert session.post(emu.url + "/_emulator/reset").status_code == 200
         assert emu.integrations == {} and emu.requests == [] and emu.faults == []
         assert emu.config == {"xray_version": "3.137.0", "details_name_field": "connection_name",
-                              "omit_skip_proxy": False, "jira_connection_fails": False}
+                              "omit_skip_proxy": False, "jira_connection_fails": False, "drop_ticketing_fields": False}
         assert session.get(emu.url + "/_emulator/health").json() == {"health": {}}
 
 
@@ -1135,3 +1135,595 @@ def test_proxy_cli_with_log_file(tmp_path, emulator):
         assert [(entry["method"], entry["target"]) for entry in entries] == [("GET", emulator.url + VERSION)]
     finally:
         assert _terminate(process) == 0
+
+
+# --------------------------------------------------------------------------- watches v2
+
+WATCHES = "/xray/api/v2/watches"
+POLICIES = "/xray/api/v2/policies"
+READER = {"Authorization": "Bearer emulator-reader-token"}
+WATCH_READER = {"Authorization": "Bearer emulator-watch-reader-token"}
+WATCH_MANAGER = {"Authorization": "Bearer emulator-watch-manager-token"}
+DEFAULT_GENERATION = {"create_duplicate_tickets": {"by_version": {"build": False, "package": False, "release_bundle": False}},
+                      "impact_path_profiles_mapping": {"include": []}, "create_tickets_for_ignored_violation": False}
+DEFAULT_TICKETING = {"create_ticket_enabled": False, "ticket_profile": "", "ticket_generation": DEFAULT_GENERATION}
+
+
+def ui_watch(name="vuln-prod", **top):
+    """A watch as Xray's UI leaves it, with what a read-modify-write must keep: object filter values, bin_mgr_id,
+    build_repo, keys nobody documents."""
+    watch = {"general_data": {"id": "56sdf564b0fe4dc29f64cdfs564", "name": name, "description": "d", "active": True,
+                              "x_future_flag": {"nested": [1, 2.5, None, "ü"]}},
+             "project_resources": {"resources": [
+                 {"type": "repository", "bin_mgr_id": "default", "name": "libs-release-local",
+                  "filters": [{"type": "regex", "value": ".*"},
+                              {"type": "path-regex", "value": {"IncludePatterns": ["a/**"], "ExcludePatterns": []}}]},
+                 {"type": "build", "bin_mgr_id": "default", "name": "app", "build_repo": "artifactory-build-info"}]},
+             "assigned_policies": [{"name": "medium_policy", "type": "security"}],
+             "watch_recipients": ["sec@example.com"],
+             "x_unknown_top": {"big": 12345678901234567890, "neg": -0.0001, "empty": {}, "list": [[], [{}]]}}
+    watch.update(top)
+    return watch
+
+
+TICKETING = {"create_ticket_enabled": True, "ticket_profile": "team-a",
+             "ticket_generation": {"create_duplicate_tickets": {"by_version": {"build": False, "package": True,
+                                                                               "release_bundle": False}},
+                                   "impact_path_profiles_mapping": {"include": [{"profile": "team-b", "pattern": "*/libs-b/*"}]},
+                                   "create_tickets_for_ignored_violation": False}}
+
+
+def put_body(watch):
+    """What a careful client sends back: the watch as read, without the read-only general_data keys."""
+    body = json.loads(json.dumps(watch))
+    for key in ("id", "project_key"):
+        body["general_data"].pop(key, None)
+    return body
+
+
+@pytest.fixture
+def profiles(emulator):
+    emulator.set_jira_profiles(["team-a", "team-b"])
+    return ["team-a", "team-b"]
+
+
+def test_watch_get_shows_the_stored_watch_and_the_default_ticketing(emulator, session):
+    emulator.seed_watch(ui_watch())
+    response = session.get(emulator.url + WATCHES + "/vuln-prod")
+    assert (response.status_code, response.headers["Content-Type"]) == (200, "application/json")
+    assert response.json() == dict(ui_watch(), **DEFAULT_TICKETING)
+    # The store holds what was seeded: the defaults are what GET shows, not stored keys.
+    assert emulator.watches == {(None, "vuln-prod"): ui_watch()}
+    assert [(entry["method"], entry["path"], entry["status"]) for entry in emulator.requests] == [
+        ("GET", WATCHES + "/vuln-prod", 200)]
+
+
+def test_watch_unknown_is_404(emulator, session):
+    emulator.seed_watch(ui_watch(), project_key="proj")
+    for path in (WATCHES + "/ghost", WATCHES + "/vuln-prod", WATCHES + "/vuln-prod?projectKey=other"):
+        for method, body in (("GET", None), ("PUT", put_body(ui_watch()))):
+            response = session.request(method, emulator.url + path, json=body)
+            assert (response.status_code, response.json()) == (404, {"error": "Watch not found"}), (method, path)
+    assert emulator.watches == {("proj", "vuln-prod"): dict(ui_watch(), general_data=dict(
+        ui_watch()["general_data"], project_key="proj"))}
+
+
+def test_watch_put_is_a_full_replace(emulator, session, profiles):
+    emulator.seed_watch(ui_watch(**TICKETING))
+    body = {"general_data": {"name": "renamed-in-body", "description": "new", "active": False},
+            "assigned_policies": [], "x_new": [{"k": "v"}]}
+    response = session.put(emulator.url + WATCHES + "/vuln-prod", json=body)
+    assert (response.status_code, response.json()) == (200, {"info": "Watch has been successfully updated"})
+    expected = {"general_data": {"id": "56sdf564b0fe4dc29f64cdfs564", "name": "vuln-prod", "description": "new",
+                                 "active": False},
+                "assigned_policies": [], "x_new": [{"k": "v"}]}
+    # Whatever the body left out is gone (ticketing, resources, recipients); the path's name wins.
+    assert emulator.watches == {(None, "vuln-prod"): expected}
+    assert session.get(emulator.url + WATCHES + "/vuln-prod").json() == dict(expected, **DEFAULT_TICKETING)
+    assert session.get(emulator.url + WATCHES + "/renamed-in-body").status_code == 404
+
+
+def test_watch_round_trip_keeps_every_key_as_sent(emulator, session, profiles):
+    emulator.seed_watch(ui_watch(**TICKETING))
+    read = session.get(emulator.url + WATCHES + "/vuln-prod").json()
+    assert read == ui_watch(**TICKETING)
+    body = put_body(read)
+    body["ticket_generation"]["x_new_generation_key"] = {"deep": [True, 0, ""]}
+    body["ticket_profile"] = "team-b"
+    response = session.put(emulator.url + WATCHES + "/vuln-prod", json=body)
+    assert response.status_code == 200
+    expected = json.loads(json.dumps(body))
+    expected["general_data"]["id"] = "56sdf564b0fe4dc29f64cdfs564"
+    reread = session.get(emulator.url + WATCHES + "/vuln-prod")
+    assert reread.json() == expected
+    # Same values and the same types: 12345678901234567890 stays an integer, -0.0001 a float, "ü" as is.
+    assert json.loads(reread.text)["x_unknown_top"]["big"] == 12345678901234567890
+    assert isinstance(emulator.watches[(None, "vuln-prod")]["x_unknown_top"]["big"], int)
+    assert emulator.requests[1]["json"] == body
+
+
+@pytest.mark.parametrize("key", ["id", "project_key"])
+def test_watch_put_refuses_read_only_fields(emulator, session, key):
+    emulator.seed_watch(ui_watch(), project_key="proj")
+    stored = emulator.watches
+    body = put_body(ui_watch())
+    body["general_data"][key] = stored[("proj", "vuln-prod")]["general_data"][key]  # even the stored value
+    response = session.put(emulator.url + WATCHES + "/vuln-prod?projectKey=proj", json=body)
+    assert (response.status_code, response.json()) == (
+        400, {"error": "Field general_data.%s is read-only and cannot be updated" % key})
+    assert emulator.watches == stored
+
+
+def test_watch_put_keeps_the_read_only_fields(emulator, session):
+    emulator.seed_watch(ui_watch(), project_key="proj")
+    body = put_body(ui_watch())
+    body["general_data"]["description"] = "changed"
+    assert session.put(emulator.url + WATCHES + "/vuln-prod?projectKey=proj", json=body).status_code == 200
+    general = session.get(emulator.url + WATCHES + "/vuln-prod?projectKey=proj").json()["general_data"]
+    assert (general["id"], general["project_key"], general["description"]) == (
+        "56sdf564b0fe4dc29f64cdfs564", "proj", "changed")
+
+
+def test_watch_project_scoping(emulator, session, profiles):
+    emulator.seed_watch(ui_watch(watch_recipients=["global@example.com"]))
+    emulator.seed_watch(ui_watch(watch_recipients=["proj@example.com"]), project_key="proj")
+    emulator.seed_watch({"general_data": {"name": "vuln-prod", "project_key": "other"}})  # scope from the watch
+    assert set(emulator.watches) == {(None, "vuln-prod"), ("proj", "vuln-prod"), ("other", "vuln-prod")}
+
+    def recipients(query):
+        return session.get(emulator.url + WATCHES + "/vuln-prod" + query).json().get("watch_recipients")
+
+    assert (recipients(""), recipients("?projectKey="), recipients("?projectKey=proj"), recipients("?projectKey=other")) == (
+        ["global@example.com"], ["global@example.com"], ["proj@example.com"], None)
+    body = dict(put_body(ui_watch()), watch_recipients=["changed@example.com"])
+    assert session.put(emulator.url + WATCHES + "/vuln-prod?projectKey=proj", json=body).status_code == 200
+    assert (recipients(""), recipients("?projectKey=proj")) == (["global@example.com"], ["changed@example.com"])
+    assert emulator.watches[("proj", "vuln-prod")]["general_data"]["project_key"] == "proj"
+    assert "project_key" not in emulator.watches[(None, "vuln-prod")]["general_data"]
+    assert [entry["query"] for entry in emulator.requests][-2:] == [{}, {"projectKey": "proj"}]
+
+
+def test_watch_default_ticketing_fills_only_what_is_missing(emulator, session):
+    emulator.seed_watch(ui_watch(ticket_profile="", ticket_generation={
+        "impact_path_profiles_mapping": {"x": 1}, "create_duplicate_tickets": {"by_version": {"package": True}}}))
+    got = session.get(emulator.url + WATCHES + "/vuln-prod").json()
+    assert (got["create_ticket_enabled"], got["ticket_profile"]) == (False, "")
+    assert got["ticket_generation"] == {
+        "create_duplicate_tickets": {"by_version": {"build": False, "package": True, "release_bundle": False}},
+        "impact_path_profiles_mapping": {"include": [], "x": 1}, "create_tickets_for_ignored_violation": False}
+
+
+def test_watch_seeded_exact_is_returned_exactly(emulator, session):
+    seeded = {"general_data": {"name": "old-style"}, "watch_recipients": []}
+    assert emulator.seed_watch(seeded, exact=True) == seeded
+    got = session.get(emulator.url + WATCHES + "/old-style").json()
+    assert got == seeded  # no id, no ticketing keys: "missing" is what the client must read as the defaults
+    listed = session.get(emulator.url + "/_emulator/watches").json()["watches"]
+    assert listed == [{"project_key": None, "name": "old-style", "exact": True, "watch": seeded}]
+    # A PUT stores a normal watch again: GET then shows the defaults.
+    assert session.put(emulator.url + WATCHES + "/old-style", json=seeded).status_code == 200
+    assert session.get(emulator.url + WATCHES + "/old-style").json() == dict(seeded, **DEFAULT_TICKETING)
+
+
+def test_watch_unknown_jira_profile_is_400(emulator, session):
+    emulator.seed_watch(ui_watch())
+    before = emulator.watches
+    for ticketing, name in (({"ticket_profile": "team-a"}, "team-a"),
+                            ({"ticket_profile": "", "ticket_generation": {"impact_path_profiles_mapping": {"include": [
+                                {"profile": "team-a", "pattern": "*"}]}}}, "team-a")):
+        response = session.put(emulator.url + WATCHES + "/vuln-prod", json=dict(put_body(ui_watch()), **ticketing))
+        assert (response.status_code, response.json()) == (400, {"error": "Jira profile '%s' does not exist" % name})
+    assert emulator.watches == before
+    declared = session.put(emulator.url + "/_emulator/jira-profiles", json={"profiles": ["team-b", "team-a"]})
+    assert declared.json() == {"profiles": ["team-a", "team-b"]}
+    response = session.put(emulator.url + WATCHES + "/vuln-prod", json=dict(put_body(ui_watch()), **TICKETING))
+    assert response.status_code == 200
+    assert emulator.watches[(None, "vuln-prod")]["ticket_profile"] == "team-a"
+    mapped = dict(put_body(ui_watch()), ticket_generation={"impact_path_profiles_mapping": {"include": [
+        {"profile": "team-b", "pattern": "*"}, {"profile": "team-c", "pattern": "*/c/*"}]}})
+    response = session.put(emulator.url + WATCHES + "/vuln-prod", json=mapped)
+    assert (response.status_code, response.json()) == (400, {"error": "Jira profile 'team-c' does not exist"})
+
+
+INCLUDE = "ticket_generation.impact_path_profiles_mapping.include"
+
+
+@pytest.mark.parametrize("ticketing, message", [
+    ({"create_ticket_enabled": "true"}, "Invalid value for field create_ticket_enabled: must be a boolean"),
+    ({"create_ticket_enabled": None}, "Invalid value for field create_ticket_enabled: must be a boolean"),
+    ({"ticket_profile": 7}, "Invalid value for field ticket_profile: must be a string"),
+    ({"ticket_generation": []}, "Invalid value for field ticket_generation: must be an object"),
+    ({"ticket_generation": {"create_duplicate_tickets": True}},
+     "Invalid value for field ticket_generation.create_duplicate_tickets: must be an object"),
+    ({"ticket_generation": {"create_duplicate_tickets": {"by_version": {"package": 1}}}},
+     "Invalid value for field ticket_generation.create_duplicate_tickets.by_version.package: must be a boolean"),
+    ({"ticket_generation": {"create_tickets_for_ignored_violation": "no"}},
+     "Invalid value for field ticket_generation.create_tickets_for_ignored_violation: must be a boolean"),
+    ({"ticket_generation": {"impact_path_profiles_mapping": {"include": {"profile": "team-a"}}}},
+     "Invalid value for field %s: must be a list" % INCLUDE),
+    ({"ticket_generation": {"impact_path_profiles_mapping": {"include": ["team-a"]}}},
+     "Invalid value for field %s[0]: must be an object" % INCLUDE),
+    ({"ticket_generation": {"impact_path_profiles_mapping": {"include": [{"profile": "team-a", "pattern": "*"},
+                                                                         {"profile": "team-a"}]}}},
+     "Missing mandatory field: %s[1].pattern" % INCLUDE),
+    ({"ticket_generation": {"impact_path_profiles_mapping": {"include": [{"pattern": "*"}]}}},
+     "Missing mandatory field: %s[0].profile" % INCLUDE),
+    ({"ticket_generation": {"impact_path_profiles_mapping": {"include": [{"profile": "team-a", "pattern": None}]}}},
+     "Invalid value for field %s[0].pattern: must be a string" % INCLUDE),
+])
+def test_watch_ticketing_types_are_checked(emulator, session, profiles, ticketing, message):
+    emulator.seed_watch(ui_watch(**TICKETING))
+    before = emulator.watches
+    response = session.put(emulator.url + WATCHES + "/vuln-prod", json=dict(put_body(ui_watch()), **ticketing))
+    assert (response.status_code, response.json()) == (400, {"error": message})
+    assert emulator.watches == before
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"{not json", "Malformed JSON body"), (b"", "Malformed JSON body"), (b"[1]", "Request body must be a JSON object"),
+    (b'{"general_data": "x"}', "Invalid value for field general_data: must be an object"),
+])
+def test_watch_and_policy_put_bad_bodies(emulator, session, body, message):
+    emulator.seed_watch(ui_watch())
+    emulator.seed_policy({"name": "p"})
+    before = (emulator.watches, emulator.policies)
+    for path in (WATCHES + "/vuln-prod", POLICIES + "/p"):
+        if path.startswith(POLICIES) and b"general_data" in body:
+            continue
+        response = session.put(emulator.url + path, data=body, headers={"Content-Type": "application/json"})
+        assert (response.status_code, response.json()) == (400, {"error": message})
+    assert (emulator.watches, emulator.policies) == before
+
+
+def test_watch_names_are_decoded_once(emulator, session):
+    emulator.seed_watch({"general_data": {"name": "a/b c"}})
+    status, _headers, data = raw_request(emulator.url, "GET", WATCHES + "/a%2Fb%20c")
+    assert (status, json.loads(data)["general_data"]["name"]) == (200, "a/b c")
+    status, _headers, _data = raw_request(emulator.url, "PUT", WATCHES + "/a%2Fb%20c", json.dumps({}))
+    assert status == 200
+    assert emulator.watches[(None, "a/b c")]["general_data"]["name"] == "a/b c"
+    assert raw_request(emulator.url, "GET", WATCHES + "/a/b%20c")[0] == 404
+
+
+@pytest.mark.parametrize("method, path", [("POST", WATCHES + "/w"), ("DELETE", WATCHES + "/w"), ("PATCH", POLICIES + "/p"),
+                                          ("DELETE", POLICIES + "/p")])
+def test_watch_and_policy_methods(emulator, method, path):
+    status, headers, data = raw_request(emulator.url, method, path)
+    assert (status, headers["Allow"], json.loads(data)) == (405, "GET, PUT", {"error": "Method not allowed"})
+
+
+def test_version_stays_under_v1_only(emulator, session):
+    for path in ("/xray/api/v2/system/version", WATCHES, WATCHES + "/w/more", POLICIES):
+        response = session.get(emulator.url + path)
+        assert (response.status_code, response.json()) == (404, {"error": "Not found"}), path
+
+
+# --------------------------------------------------------------------------- policies v2
+
+def ui_policy(name="sec-policy", **overrides):
+    policy = {"name": name, "type": "security", "description": "d", "author": "jane", "created": "2024-01-02T03:04:05Z",
+              "modified": "2024-01-02T03:04:05Z", "watches": ["vuln-prod"], "project_key": "",
+              "rules": [{"name": "first", "priority": 1, "criteria": {"min_severity": "high", "x_crit": [1, {"a": None}]},
+                         "actions": {"fail_build": True, "block_download": {"active": True, "unscanned": False},
+                                     "create_ticket_enabled": False, "x_action": "kept"}},
+                        {"name": "second", "priority": 2, "criteria": {"cvss_range": {"from": 7.5, "to": 10}},
+                         "actions": {"mails": ["a@example.com"]}}],
+              "x_policy_future": {"n": 1}}
+    policy.update(overrides)
+    return policy
+
+
+def writable(policy):
+    return dict((key, value) for key, value in json.loads(json.dumps(policy)).items()
+                if key not in ("author", "created", "modified", "watches", "project_key"))
+
+
+def test_policy_get_and_seed_defaults(emulator, session):
+    emulator.seed_policy(ui_policy())
+    response = session.get(emulator.url + POLICIES + "/sec-policy")
+    assert (response.status_code, response.json()) == (200, ui_policy())
+    seeded = emulator.seed_policy({"name": "bare", "x": 1}, project_key="proj")
+    assert set(seeded) == {"name", "x", "type", "description", "author", "rules", "created", "modified", "watches",
+                           "project_key"}
+    assert (seeded["type"], seeded["rules"], seeded["watches"], seeded["project_key"]) == ("security", [], [], "proj")
+    assert time.strptime(seeded["created"], "%Y-%m-%dT%H:%M:%S.%fZ") and seeded["modified"] == seeded["created"]
+    assert session.get(emulator.url + POLICIES + "/bare?projectKey=proj").json() == seeded
+    assert emulator.seed_policy({"name": "raw"}, exact=True) == {"name": "raw"}
+    assert session.get(emulator.url + POLICIES + "/raw").json() == {"name": "raw"}
+
+
+def test_policy_unknown_is_404(emulator, session):
+    emulator.seed_policy(ui_policy(), project_key="proj")
+    for path in (POLICIES + "/ghost", POLICIES + "/sec-policy", POLICIES + "/sec-policy?projectKey=nope"):
+        for method, body in (("GET", None), ("PUT", writable(ui_policy()))):
+            response = session.request(method, emulator.url + path, json=body)
+            assert (response.status_code, response.json()) == (
+                404, {"error": "Policy not found or not accessible in the current scope"}), (method, path)
+
+
+def test_policy_put_replaces_the_writable_part(emulator, session):
+    emulator.seed_policy(ui_policy())
+    body = writable(ui_policy())
+    body["name"] = "other-name"
+    body["rules"][0]["actions"]["create_ticket_enabled"] = True
+    body["rules"][1]["actions"]["create_ticket_enabled"] = True
+    del body["description"]
+    body["x_new"] = {"deep": [1.5]}
+    response = session.put(emulator.url + POLICIES + "/sec-policy", json=body)
+    assert (response.status_code, response.json()) == (200, {"info": "Policy has been successfully updated"})
+    got = session.get(emulator.url + POLICIES + "/sec-policy").json()
+    modified = got.pop("modified")
+    assert modified != "2024-01-02T03:04:05Z" and time.strptime(modified, "%Y-%m-%dT%H:%M:%S.%fZ")
+    expected = dict(body, name="sec-policy", author="jane", created="2024-01-02T03:04:05Z", watches=["vuln-prod"],
+                    project_key="")
+    assert got == expected
+    assert "description" not in emulator.policies[(None, "sec-policy")]
+    assert emulator.requests[0]["json"] == body
+
+
+@pytest.mark.parametrize("key", ["author", "created", "modified", "watches", "project_key"])
+def test_policy_put_refuses_read_only_keys(emulator, session, key):
+    emulator.seed_policy(ui_policy())
+    before = emulator.policies
+    body = dict(writable(ui_policy()), **{key: ui_policy()[key]})
+    response = session.put(emulator.url + POLICIES + "/sec-policy", json=body)
+    assert (response.status_code, response.json()) == (400, {"error": "Field %s is read-only and cannot be updated" % key})
+    assert emulator.policies == before
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"type": "secure"}, "Invalid value for field type: must be one of security, license, operational_risk"),
+    ({"rules": {"first": {}}}, "Invalid value for field rules: must be a list"),
+    ({"rules": [{"name": "a"}, "b"]}, "Invalid value for field rules[1]: must be an object"),
+    ({"rules": [{"name": "a", "actions": []}]}, "Invalid value for field rules[0].actions: must be an object"),
+    ({"rules": [{"name": "a", "actions": {}}, {"name": "b", "actions": {"create_ticket_enabled": "yes"}}]},
+     "Invalid value for field rules[1].actions.create_ticket_enabled: must be a boolean"),
+    ({"rules": [{"name": "a", "actions": {"create_ticket_enabled": None}}]},
+     "Invalid value for field rules[0].actions.create_ticket_enabled: must be a boolean"),
+])
+def test_policy_put_checks(emulator, session, change, message):
+    emulator.seed_policy(ui_policy())
+    before = emulator.policies
+    response = session.put(emulator.url + POLICIES + "/sec-policy", json=dict(writable(ui_policy()), **change))
+    assert (response.status_code, response.json()) == (400, {"error": message})
+    assert emulator.policies == before
+
+
+def test_policy_project_scoping(emulator, session):
+    emulator.seed_policy(ui_policy(description="global"))
+    emulator.seed_policy(ui_policy(description="in proj", project_key="proj"))
+    assert set(emulator.policies) == {(None, "sec-policy"), ("proj", "sec-policy")}
+    assert session.put(emulator.url + POLICIES + "/sec-policy?projectKey=proj",
+                       json=dict(writable(ui_policy()), description="changed")).status_code == 200
+    assert session.get(emulator.url + POLICIES + "/sec-policy").json()["description"] == "global"
+    scoped = session.get(emulator.url + POLICIES + "/sec-policy?projectKey=proj").json()
+    assert (scoped["description"], scoped["project_key"]) == ("changed", "proj")
+
+
+# --------------------------------------------------------------------------- roles
+
+def test_roles_on_watches_and_policies(emulator, session):
+    emulator.seed_watch(ui_watch())
+    emulator.seed_policy(ui_policy())
+    watch, policy = WATCHES + "/vuln-prod", POLICIES + "/sec-policy"
+    cases = [
+        (READER, "GET", watch, 403, {"error": "Missing permission: Read Watches"}),
+        (READER, "PUT", watch, 403, {"error": "Missing permission: Manage Watches"}),
+        (READER, "GET", policy, 403, {"error": "Missing permission: Read Policies"}),
+        (READER, "PUT", policy, 403, {"error": "Missing permission: Manage Policies"}),
+        (WATCH_READER, "GET", watch, 200, None),
+        (WATCH_READER, "PUT", watch, 403, {"error": "Missing permission: Manage Watches"}),
+        (WATCH_READER, "GET", policy, 200, None),
+        (WATCH_READER, "PUT", policy, 403, {"error": "Missing permission: Manage Policies"}),
+        (WATCH_MANAGER, "PUT", watch, 200, {"info": "Watch has been successfully updated"}),
+        (WATCH_MANAGER, "PUT", policy, 200, {"info": "Policy has been successfully updated"}),
+        (WATCH_MANAGER, "GET", VERSION, 200, None),
+        (WATCH_READER, "GET", VERSION, 200, None),
+        (READER, "GET", VERSION, 403, {"error": "Permission denied"}),
+        (WATCH_MANAGER, "GET", INTEGRATIONS + "/x/details", 403, {"error": "Permission denied"}),
+        ({"Authorization": "Bearer nope"}, "GET", watch, 401, {"error": "Found invalid token"}),
+        ({}, "PUT", policy, 401, {"error": "Found invalid token"}),
+    ]
+    bodies = {watch: put_body(ui_watch()), policy: writable(ui_policy())}
+    for headers, method, path, status, answer in cases:
+        response = requests.request(method, emulator.url + path, headers=headers, timeout=TIMEOUT,
+                                    json=bodies.get(path) if method == "PUT" else None)
+        assert response.status_code == status, (headers, method, path)
+        if answer is not None:
+            assert response.json() == answer, (headers, method, path)
+    assert [entry["status"] for entry in emulator.requests] == [case[3] for case in cases]
+    # Only the watch manager's PUTs landed.
+    assert emulator.watches[(None, "vuln-prod")] == dict(put_body(ui_watch()), general_data=ui_watch()["general_data"])
+    assert session.get(emulator.url + WATCHES + "/vuln-prod", auth=("reader", "emulator-reader-password")).status_code == 403
+
+
+def test_role_tokens_from_constructor():
+    with XrayEmulator(role_tokens={"w-only": ["Manage Watches"], "p-read": ("Read Policies",)}) as emu:
+        emu.seed_watch(ui_watch())
+        emu.seed_policy(ui_policy())
+
+        def status(token, method, path, body=None):
+            return requests.request(method, emu.url + path, headers={"Authorization": "Bearer " + token}, json=body,
+                                    timeout=TIMEOUT).status_code
+
+        assert status("w-only", "GET", WATCHES + "/vuln-prod") == 200  # managing implies reading
+        assert status("w-only", "PUT", WATCHES + "/vuln-prod", {}) == 200
+        assert status("w-only", "GET", POLICIES + "/sec-policy") == 403
+        assert status("p-read", "GET", POLICIES + "/sec-policy") == 200
+        assert status("p-read", "PUT", POLICIES + "/sec-policy", {}) == 403
+        assert status("emulator-watch-manager-token", "GET", WATCHES + "/vuln-prod") == 401  # defaults replaced
+        assert status("emulator-admin-token", "PUT", POLICIES + "/sec-policy", {}) == 200
+    with pytest.raises(ValueError, match="Manage Everything"):
+        XrayEmulator(role_tokens={"t": ["Manage Everything"]})
+
+
+def test_cli_role_tokens():
+    process = _spawn("xray_emulator.py", "--watch-reader-token", "wr", "--role-token", "pm=Manage Policies",
+                     "--watch-manager-token", "wm")
+    try:
+        url = process.stdout.readline().strip()
+        requests.post(url + "/_emulator/watches", json={"watch": {"general_data": {"name": "w"}}}, timeout=TIMEOUT)
+        requests.post(url + "/_emulator/policies", json={"policy": {"name": "p"}}, timeout=TIMEOUT)
+
+        def status(token, method, path):
+            return requests.request(method, url + path, headers={"Authorization": "Bearer " + token}, timeout=TIMEOUT,
+                                    json={} if method == "PUT" else None).status_code
+
+        assert [status("wr", "GET", WATCHES + "/w"), status("wr", "PUT", WATCHES + "/w"), status("wm", "PUT", WATCHES + "/w"),
+                status("pm", "PUT", POLICIES + "/p"), status("pm", "PUT", WATCHES + "/w"),
+                status("emulator-watch-reader-token", "GET", WATCHES + "/w")] == [200, 403, 200, 200, 403, 401]
+    finally:
+        assert _terminate(process) == 0
+    bad = _spawn("xray_emulator.py", "--role-token", "t=Manage Everything")
+    _out, err = bad.communicate(timeout=15)
+    assert bad.returncode == 2 and "unknown role 'Manage Everything'" in err
+
+
+# --------------------------------------------------------------------------- older Xray: ticketing fields dropped
+
+def test_drop_ticketing_fields_mode(emulator, session):
+    emulator.seed_watch(ui_watch(**TICKETING))
+    emulator.seed_policy(ui_policy())
+    config = session.patch(emulator.url + "/_emulator/config", json={"drop_ticketing_fields": True}).json()
+    assert config["drop_ticketing_fields"] is True
+    # GET shows no ticketing field, stored or default.
+    assert session.get(emulator.url + WATCHES + "/vuln-prod").json() == ui_watch()
+    rules = session.get(emulator.url + POLICIES + "/sec-policy").json()["rules"]
+    assert [rule["actions"] for rule in rules] == [
+        {"fail_build": True, "block_download": {"active": True, "unscanned": False}, "x_action": "kept"},
+        {"mails": ["a@example.com"]}]
+    # PUT is answered 200 and keeps everything else, but the ticketing fields (even unknown profiles) are not stored.
+    response = session.put(emulator.url + WATCHES + "/vuln-prod", json=dict(put_body(ui_watch()), **TICKETING))
+    assert (response.status_code, response.json()) == (200, {"info": "Watch has been successfully updated"})
+    assert emulator.watches[(None, "vuln-prod")] == ui_watch()
+    body = writable(ui_policy())
+    body["rules"][1]["actions"]["create_ticket_enabled"] = "not even a bool"
+    assert session.put(emulator.url + POLICIES + "/sec-policy", json=body).status_code == 200
+    stored_rules = emulator.policies[(None, "sec-policy")]["rules"]
+    assert [("create_ticket_enabled" in rule["actions"]) for rule in stored_rules] == [False, False]
+    assert stored_rules[0]["actions"]["x_action"] == "kept"
+    # Read-only fields are still refused.
+    bad = dict(put_body(ui_watch()), general_data={"id": "x"})
+    assert session.put(emulator.url + WATCHES + "/vuln-prod", json=bad).status_code == 400
+    emulator.set_config(drop_ticketing_fields=False)
+    assert session.get(emulator.url + WATCHES + "/vuln-prod").json() == dict(ui_watch(), **DEFAULT_TICKETING)
+
+
+# --------------------------------------------------------------------------- control API and Python methods
+
+def test_control_api_seeds_and_lists_watches_and_policies(emulator, session):
+    seeded = session.post(emulator.url + "/_emulator/watches",
+                          json={"watch": {"general_data": {"name": "w"}, "k": [1]}, "project_key": "proj"})
+    assert seeded.status_code == 200
+    watch = seeded.json()["watch"]
+    assert seeded.json()["project_key"] == "proj"
+    assert (watch["general_data"]["name"], watch["general_data"]["project_key"], watch["k"]) == ("w", "proj", [1])
+    assert len(watch["general_data"]["id"]) == 27
+    session.post(emulator.url + "/_emulator/watches", json={"watch": {"general_data": {"name": "g"}}, "exact": True})
+    assert session.get(emulator.url + "/_emulator/watches").json() == {"watches": [
+        {"project_key": None, "name": "g", "exact": True, "watch": {"general_data": {"name": "g"}}},
+        {"project_key": "proj", "name": "w", "exact": False, "watch": watch}]}
+    policy = session.post(emulator.url + "/_emulator/policies", json={"policy": {"name": "p", "rules": []}}).json()
+    assert policy["project_key"] is None and policy["policy"]["author"] == "admin"
+    assert session.get(emulator.url + "/_emulator/policies").json() == {"policies": [
+        {"project_key": None, "name": "p", "exact": False, "policy": policy["policy"]}]}
+    assert session.get(emulator.url + "/_emulator/jira-profiles").json() == {"profiles": []}
+    assert emulator.requests == []  # the control API is not logged
+
+
+@pytest.mark.parametrize("path, body", [
+    ("watches", {"general_data": {"name": "w"}}),
+    ("watches", {"watch": {"general_data": {}}}),
+    ("watches", {"watch": {"general_data": {"name": ""}}}),
+    ("watches", {"watch": []}),
+    ("watches", {"watch": {"general_data": {"name": "w"}}, "exact": "yes"}),
+    ("watches", {"watch": {"general_data": {"name": "w"}}, "project_key": ""}),
+    ("watches", {"watch": {"general_data": {"name": "w", "project_key": "a"}}, "project_key": "b"}),
+    ("watches", {"watch": {"general_data": {"name": "w"}}, "extra": 1}),
+    ("policies", {"policy": {"type": "security"}}),
+    ("policies", {"policy": {"name": "p", "project_key": "a"}, "project_key": "b"}),
+    ("policies", {"name": "p"}),
+    ("jira-profiles", {"profiles": "team-a"}),
+    ("jira-profiles", {"profiles": ["team-a", ""]}),
+    ("jira-profiles", {"profiles": [1]}),
+    ("jira-profiles", {"names": ["team-a"]}),
+    ("jira-profiles", ["team-a"]),
+])
+def test_control_api_rejects_bad_seeds(emulator, session, path, body):
+    method = "PUT" if path == "jira-profiles" else "POST"
+    response = session.request(method, emulator.url + "/_emulator/" + path, json=body)
+    assert response.status_code == 400 and "error" in response.json()
+    assert (emulator.watches, emulator.policies, emulator.jira_profiles) == ({}, {}, [])
+
+
+def test_python_methods(emulator):
+    emulator.set_jira_profiles(name for name in ("b", "a"))
+    assert emulator.jira_profiles == ["a", "b"]
+    for bad in ("team-a", ["ok", ""], [None], 7):
+        with pytest.raises(ValueError):
+            emulator.set_jira_profiles(bad)
+    assert emulator.jira_profiles == ["a", "b"]
+    stored = emulator.seed_watch({"general_data": {"name": "w", "project_key": "proj"}})
+    assert emulator.watches == {("proj", "w"): stored}
+    assert emulator.seed_watch({"general_data": {"name": "w"}}, project_key="proj", exact=True) == {
+        "general_data": {"name": "w"}}
+    assert emulator.watches == {("proj", "w"): {"general_data": {"name": "w"}}}
+    assert emulator.seed_policy({"name": "p"}, project_key="proj")["project_key"] == "proj"
+    assert list(emulator.policies) == [("proj", "p")]
+    with pytest.raises(ValueError):
+        emulator.seed_watch({"name": "no general_data"})
+    with pytest.raises(ValueError):
+        emulator.seed_policy({"name": "p"}, project_key="")
+    # The returned and listed objects are copies: changing them changes nothing stored.
+    emulator.watches[("proj", "w")]["general_data"]["name"] = "changed"
+    assert emulator.watches[("proj", "w")]["general_data"]["name"] == "w"
+
+
+def test_reset_clears_watches_policies_and_profiles(emulator, session):
+    emulator.seed_watch(ui_watch())
+    emulator.seed_policy(ui_policy(), project_key="proj")
+    emulator.set_jira_profiles(["team-a"])
+    emulator.set_config(drop_ticketing_fields=True)
+    assert session.post(emulator.url + "/_emulator/reset").status_code == 200
+    assert (emulator.watches, emulator.policies, emulator.jira_profiles) == ({}, {}, [])
+    assert emulator.config["drop_ticketing_fields"] is False
+    assert session.get(emulator.url + WATCHES + "/vuln-prod").status_code == 404
+    assert session.get(emulator.url + "/_emulator/watches").json() == {"watches": []}
+    assert session.get(emulator.url + "/_emulator/policies").json() == {"policies": []}
+
+
+def test_faults_apply_to_watches_and_policies(emulator, session, profiles):
+    emulator.seed_watch(ui_watch())
+    emulator.seed_policy(ui_policy())
+    emulator.add_faults([{"method": "PUT", "path_regex": "/v2/watches/vuln-prod$", "status": 500,
+                          "apply_then_continue": True},
+                         {"method": "GET", "path_regex": r"/v2/policies/sec-policy\?projectKey=", "status": 503},
+                         {"method": "PUT", "path_regex": "/v2/policies/", "drop": True}])
+    body = dict(put_body(ui_watch()), **TICKETING)
+    response = session.put(emulator.url + WATCHES + "/vuln-prod", json=body)
+    assert (response.status_code, response.json()) == (500, {"error": "Emulated fault"})
+    assert emulator.watches[(None, "vuln-prod")]["ticket_profile"] == "team-a"  # the change landed
+    assert session.get(emulator.url + POLICIES + "/sec-policy").status_code == 200  # no query: not matched
+    assert session.get(emulator.url + POLICIES + "/sec-policy?projectKey=x").status_code == 503
+    with pytest.raises(requests.ConnectionError):
+        session.put(emulator.url + POLICIES + "/sec-policy", json=writable(ui_policy(description="new")))
+    assert emulator.policies[(None, "sec-policy")]["description"] == "d"  # dropped before it was applied
+    assert [(entry["method"], entry["path"], entry["status"]) for entry in emulator.requests] == [
+        ("PUT", WATCHES + "/vuln-prod", 500), ("GET", POLICIES + "/sec-policy", 200),
+        ("GET", POLICIES + "/sec-policy?projectKey=x", 503), ("PUT", POLICIES + "/sec-policy", "dropped")]
+    assert emulator.faults == []
+
+
+def test_collection_package_import(tmp_path):
+    """Imported as part of the collection (as the unit tests do), the core finds its handler files as a subpackage."""
+    root = tmp_path / "ansible_collections" / "frogops"
+    root.mkdir(parents=True)
+    (root / "xray").symlink_to(os.path.dirname(os.path.dirname(HERE)))
+    code = ("import ansible_collections.frogops.xray.tests.emulator.xray_emulator as core; "
+            "print(core.watches.__name__); emu = core.XrayEmulator(); emu.seed_watch({'general_data': {'name': 'w'}}); "
+            "print(sorted(emu.watches))")
+    result = subprocess.run([sys.executable, "-c", code], cwd=str(tmp_path), capture_output=True, text=True, timeout=30,
+                            env=dict(os.environ, PYTHONPATH=str(tmp_path)), check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["ansible_collections.frogops.xray.tests.emulator.xray_resources.watches",
+                                          "[(None, 'w')]"]

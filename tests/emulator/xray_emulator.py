@@ -1,10 +1,13 @@
 # Copyright: frogops.xray contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Test emulator of the JFrog Xray Jira-integration REST API (``/xray/api/v1``).
+"""Test emulator of the JFrog Xray REST API: Jira integrations (v1), watches and policies (v2).
 
 Standard library only.  Run it as a program (``--help``) or in-process through ``XrayEmulator``.
-See tests/emulator/README.md for the control API under ``/_emulator/``.
+This file is the server core: HTTP(S) and mutual TLS, authentication and roles, the request log,
+fault rules, the control API under ``/_emulator/``, the version switch and the command line. The
+resources are described in xray_resources/ (one handler file each); the core routes to them by path
+and knows none of their fields. See tests/emulator/README.md.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,7 +32,18 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
-from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote
+
+# The handler files are a package beside this file: relative to it when this file is imported as part of
+# the collection (ansible_collections.frogops.xray.tests.emulator), else from this file's folder
+# (run as a program, or imported with tests/emulator on sys.path).
+if __package__:
+    from .xray_resources import common, jira_integrations, policies, watches
+else:
+    from xray_resources import common, jira_integrations, policies, watches
+
+# The resources this emulator serves, in routing order.
+RESOURCES = (jira_integrations.RESOURCE, watches.RESOURCE, policies.RESOURCE)
 
 DEFAULT_XRAY_VERSION = "3.140.0"
 DEFAULT_ADMIN_TOKENS = ("emulator-admin-token",)
@@ -38,261 +52,41 @@ DEFAULT_USERS = {
     "admin": ("emulator-admin-password", True),
     "reader": ("emulator-reader-password", False),
 }
+# Non-admin tokens with roles: what each may do is named by the routes (xray_resources/).
+WATCH_READER_ROLES = (common.READ_WATCHES, common.READ_POLICIES)
+WATCH_MANAGER_ROLES = (common.READ_WATCHES, common.MANAGE_WATCHES, common.READ_POLICIES, common.MANAGE_POLICIES)
+DEFAULT_ROLE_TOKENS = {
+    "emulator-watch-reader-token": WATCH_READER_ROLES,
+    "emulator-watch-manager-token": WATCH_MANAGER_ROLES,
+}
 
-CRUD_FLOOR = (3, 129)
-STATUS_FLOOR = (3, 136)
 MAX_BODY = 1024 * 1024
 # Long enough for one Ansible task to reuse its connection, short enough to reap abandoned ones.
 IDLE_TIMEOUT = 120.0
 CONTROL_PREFIX = "/_emulator/"
 
-MSG_CREATED = "Integration has been successfully created"
-MSG_UPDATED = "Integration has been successfully updated"
-MSG_DELETED = "Integration has been successfully deleted"
-MSG_NO_INTEGRATION = "No integration found with the given connection name"
-MSG_DETAILS_NOT_FOUND = "Integration not found"
-MSG_CONNECT_FAILED = ("We were not able to connect to your Jira based on the credentials you provided, "
-                      "please check all the values and try again.")
-MSG_MALFORMED = "Malformed JSON body"
-
-HEALTH_REASONS = {
-    "HEALTHY_INTEGRATION": "Integration is healthy and operational.",
-    "FAULTY_CONFIGURATION": "The system is unable to connect to Jira.",
-    "INTEGRATION_NOT_FOUND": "Integration not found",
-    "INTERNAL_SERVER_ERROR": "Internal server error",
-}
-HEALTHY = "HEALTHY_INTEGRATION"
-
-RECORD_FIELDS = ("connection_name", "auth_type", "username", "password", "installation_type", "jira_server_url", "skip_proxy")
-SEED_DEFAULTS = {"auth_type": "basic", "username": "", "password": "", "installation_type": "cloud",
-                 "jira_server_url": "", "skip_proxy": False}
-
-
-# --------------------------------------------------------------------------- responses
-
-# trickle: None, or {"chunk": bytes, "interval": seconds}: the body is written in chunks with a sleep between them.
-Response = collections.namedtuple("Response", "status body content_type headers trickle", defaults=(None,))
-
-
-def json_response(status, payload, headers=None):
-    return Response(status, json.dumps(payload).encode("utf-8"), "application/json", dict(headers or {}))
-
-
-def error(status, message, headers=None):
-    return json_response(status, {"error": message}, headers)
-
-
-def page_not_found():
-    # What an Xray without the ticketing API answers: Go's router text, not the API's JSON.
-    return Response(404, b"404 page not found", "text/plain; charset=utf-8", {})
-
-
-def with_headers(response, headers):
-    if not headers:
-        return response
-    merged = dict(response.headers)
-    merged.update(headers)
-    return response._replace(headers=merged)
-
-
-# --------------------------------------------------------------------------- small checks
-
-def parse_version(text):
-    """Return '3.131.11' as (3, 131, 11); None when the text does not start with a dotted number."""
-    match = re.match(r"\s*(\d+(?:\.\d+)*)", str(text))
-    if not match:
-        return None
-    return tuple(int(part) for part in match.group(1).split("."))
-
-
-def is_text(value):
-    return isinstance(value, str) and value != ""
-
-
-def is_bool(value):
-    return isinstance(value, bool)
-
-
-def is_http_url(value):
-    if not isinstance(value, str):
-        return False
-    parts = urlsplit(value)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
-def normalize_url(url):
-    """A Jira URL as the module compares it: scheme and host case and a trailing slash don't count."""
-    text = str(url or "").strip()
-    try:
-        parts = urlsplit(text)
-    except ValueError:  # not a URL at all: compared as text
-        return text
-    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/"), parts.query, parts.fragment))
-
-
-def is_jira_account(url, password):
-    """A Jira URL (scheme and host in any case) and the password it accepts: non-empty text, or None for any."""
-    return isinstance(url, str) and is_http_url(normalize_url(url)) and (password is None or is_text(password))
-
-
-def parse_json(raw):
-    """Return (value, ok); bytes that are not UTF-8 JSON give (None, False)."""
-    try:
-        return json.loads(raw.decode("utf-8")), True
-    except (UnicodeDecodeError, ValueError):
-        return None, False
-
-
-# --------------------------------------------------------------------------- field validation
-
-FIELD_RULES = (
-    ("connection_name", is_text, "must be a non-empty string"),
-    ("auth_type", lambda value: value == "basic", "must be 'basic', the only value the API accepts"),
-    ("username", is_text, "must be a non-empty string"),
-    ("password", is_text, "must be a non-empty string"),
-    ("installation_type", lambda value: value in ("cloud", "server"), "must be 'cloud' or 'server'"),
-    ("jira_server_url", is_http_url, "must be an http or https URL"),
-    ("skip_proxy", is_bool, "must be a boolean"),
-)
-CREATE_MANDATORY = frozenset(RECORD_FIELDS) - {"skip_proxy"}
-
-
-def validate_fields(body, mandatory):
-    """Return an error message naming the first bad field, or None."""
-    for field, check, hint in FIELD_RULES:
-        if field not in body:
-            if field in mandatory:
-                return "Missing mandatory field: %s" % field
-            continue
-        if not check(body[field]):
-            return "Invalid value for field %s: %s" % (field, hint)
-    return None
-
-
-def pick_record_fields(body):
-    return dict((field, body[field]) for field in RECORD_FIELDS if field in body)
-
-
-def update_changes(body, name):
-    """Return (changes, None) for a valid update body, or (None, message)."""
-    body = dict(body)
-    if "authType" in body:
-        alias = body.pop("authType")
-        if "auth_type" in body and body["auth_type"] != alias:
-            return None, "Fields auth_type and authType disagree"
-        body["auth_type"] = alias
-    message = validate_fields(body, ("connection_name",))
-    if message:
-        return None, message
-    if body["connection_name"] != name:
-        return None, "Field connection_name must equal the connection name in the URL path"
-    changes = pick_record_fields(body)
-    del changes["connection_name"]
-    return changes, None
+# Shared helpers, still importable from this module as before the split.
+Response = common.Response
+json_response = common.json_response
+error = common.error
+page_not_found = common.page_not_found
+with_headers = common.with_headers
+parse_version = common.parse_version
+is_text = common.is_text
+is_bool = common.is_bool
+parse_json = common.parse_json
+json_object_body = common.json_object_body
+MSG_MALFORMED = common.MSG_MALFORMED
+NAME = common.NAME
+Route = common.Route
+# The Jira-integration names callers use (tests/e2e: details_view).
+details_view = jira_integrations.details_view
+seed_record = jira_integrations.seed_record
+normalize_url = jira_integrations.normalize_url
+HEALTH_REASONS = jira_integrations.HEALTH_REASONS
 
 
 # --------------------------------------------------------------------------- state
-
-class IntegrationStore:
-    """Integrations by name, password included, plus the health the status endpoint reports."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._records = {}
-        self._health = {}
-
-    def create(self, record):
-        with self._lock:
-            if record["connection_name"] in self._records:
-                return False
-            self._records[record["connection_name"]] = dict(record)
-            return True
-
-    def seed(self, record):
-        with self._lock:
-            self._records[record["connection_name"]] = dict(record)
-
-    def update(self, name, changes):
-        with self._lock:
-            if name not in self._records:
-                return False
-            self._records[name].update(changes)
-            return True
-
-    def delete(self, name):
-        with self._lock:
-            return self._records.pop(name, None) is not None
-
-    def get(self, name):
-        with self._lock:
-            record = self._records.get(name)
-            return dict(record) if record is not None else None
-
-    def snapshot(self):
-        with self._lock:
-            return copy.deepcopy(self._records)
-
-    def set_health(self, name, status, reason=None):
-        if reason is None:
-            reason = HEALTH_REASONS.get(status, "")
-        with self._lock:
-            self._health[name] = {"status": status, "reason": reason}
-
-    def health(self, name):
-        with self._lock:
-            entry = self._health.get(name)
-        if entry is None:
-            return HEALTHY, HEALTH_REASONS[HEALTHY]
-        return entry["status"], entry["reason"]
-
-    def explicit_health(self, name):
-        """(status, reason) set through the control API for name, else None."""
-        with self._lock:
-            entry = self._health.get(name)
-        return None if entry is None else (entry["status"], entry["reason"])
-
-    def health_snapshot(self):
-        with self._lock:
-            return copy.deepcopy(self._health)
-
-    def clear(self):
-        with self._lock:
-            self._records.clear()
-            self._health.clear()
-
-
-class JiraAccounts:
-    """The Jira instances the integrations connect to: the one password each accepts, by normalised URL.
-
-    A URL without an accepted password accepts any (the emulator's behaviour before Jira was modelled).
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._passwords = {}
-
-    def set_password(self, url, password):
-        """Accept only password at url from now on (None: accept any again)."""
-        with self._lock:
-            if password is None:
-                self._passwords.pop(normalize_url(url), None)
-            else:
-                self._passwords[normalize_url(url)] = password
-
-    def accepts(self, url, password):
-        """Whether Jira at url would let Xray in with password."""
-        with self._lock:
-            accepted = self._passwords.get(normalize_url(url))
-        return accepted is None or password == accepted
-
-    def snapshot(self):
-        with self._lock:
-            return dict(self._passwords)
-
-    def clear(self):
-        with self._lock:
-            self._passwords.clear()
-
 
 class LockedList:
     """An append-only list that threads can share; maxlen bounds it (None: unbounded)."""
@@ -314,14 +108,21 @@ class LockedList:
             self._items.clear()
 
 
-CONFIG_CHECKS = {
-    "xray_version": (lambda value: isinstance(value, str) and parse_version(value) is not None,
-                     "a dotted version string such as 3.140.0"),
-    "details_name_field": (lambda value: value in ("connection_name", "integrationName"),
-                           "'connection_name' or 'integrationName'"),
-    "omit_skip_proxy": (is_bool, "a boolean"),
-    "jira_connection_fails": (is_bool, "a boolean"),
-}
+def _config_specs():
+    """{key: (default, check, hint)}: the core's xray_version, then each resource's switches."""
+    specs = collections.OrderedDict()
+    specs["xray_version"] = (DEFAULT_XRAY_VERSION,
+                             lambda value: isinstance(value, str) and parse_version(value) is not None,
+                             "a dotted version string such as 3.140.0")
+    for resource in RESOURCES:
+        for key, spec in resource.config.items():
+            if key in specs and specs[key][0] != spec[0]:
+                raise AssertionError("config key %s: resources disagree on its default" % key)
+            specs.setdefault(key, spec)
+    return specs
+
+
+CONFIG_SPECS = _config_specs()
 
 
 class Config:
@@ -329,8 +130,8 @@ class Config:
 
     def __init__(self, xray_version):
         self._lock = threading.Lock()
-        self._defaults = {"xray_version": xray_version, "details_name_field": "connection_name",
-                          "omit_skip_proxy": False, "jira_connection_fails": False}
+        self._defaults = dict((key, spec[0]) for key, spec in CONFIG_SPECS.items())
+        self._defaults["xray_version"] = xray_version
         self._values = dict(self._defaults)
 
     def get(self, key):
@@ -344,9 +145,9 @@ class Config:
     def update(self, changes):
         """Apply changes all or nothing; raise ValueError naming the first bad key."""
         for key, value in changes.items():
-            if key not in CONFIG_CHECKS:
+            if key not in CONFIG_SPECS:
                 raise ValueError("Unknown config key: %s" % key)
-            check, hint = CONFIG_CHECKS[key]
+            _default, check, hint = CONFIG_SPECS[key]
             if not check(value):
                 raise ValueError("Config key %s must be %s" % (key, hint))
         with self._lock:
@@ -480,35 +281,79 @@ BAD_TOKEN = {"error": "Found invalid token"}
 BAD_CREDENTIALS = {"errors": [{"status": 401, "message": "Bad credentials"}]}
 
 
-class Credentials:
-    """Who may call the API: bearer tokens and basic users, each admin or not."""
+def known_roles():
+    """The roles the resources' routes name: what a role token may hold."""
+    roles = set()
+    for resource in RESOURCES:
+        for route in resource.routes:
+            for needed in (route.permissions or {}).values():
+                roles.update(role for role in needed if role != common.ANY_ROLE)
+    return roles
 
-    def __init__(self, admin_tokens=None, reader_tokens=None, users=None):
+
+def check_role_tokens(role_tokens):
+    """{token: frozenset of roles}; raise ValueError naming an unknown role."""
+    roles = known_roles()
+    checked = {}
+    for token, held in role_tokens.items():
+        if not is_text(token) or isinstance(held, str):
+            raise ValueError("role tokens map a token to a list of roles")
+        unknown = sorted(set(held) - roles)
+        if unknown:
+            raise ValueError("unknown role %r (known: %s)" % (unknown[0], ", ".join(sorted(roles))))
+        checked[token] = frozenset(held)
+    return checked
+
+
+class Credentials:
+    """Who may call the API: bearer tokens and basic users, each admin or not, and tokens with roles.
+
+    An admin may do everything. A non-admin may use a route method only when the route names a role
+    it holds (common.ANY_ROLE: any role); the reader tokens and non-admin users hold none.
+    """
+
+    def __init__(self, admin_tokens=None, reader_tokens=None, users=None, role_tokens=None):
         self.admin_tokens = frozenset(DEFAULT_ADMIN_TOKENS if admin_tokens is None else admin_tokens)
         self.reader_tokens = frozenset(DEFAULT_READER_TOKENS if reader_tokens is None else reader_tokens)
         self.users = dict(DEFAULT_USERS if users is None else users)
+        self.role_tokens = check_role_tokens(DEFAULT_ROLE_TOKENS if role_tokens is None else role_tokens)
 
-    def check(self, header):
-        """Return None for an admin, else the 401/403 response to send."""
+    def check(self, header, needed=None):
+        """Return None when the caller may go on, else the 401/403 response to send.
+
+        needed: the roles of which any one suffices (None or empty: only an admin may).
+        """
         scheme, _sep, value = (header or "").strip().partition(" ")
         if scheme.lower() == "basic":
-            is_admin = self._basic_role(value.strip())
-            if is_admin is None:
+            identity = self._basic_identity(value.strip())
+            if identity is None:
                 return json_response(401, BAD_CREDENTIALS)
         else:
-            is_admin = self._token_role(value.strip() if scheme.lower() == "bearer" else None)
-            if is_admin is None:
+            identity = self._token_identity(value.strip() if scheme.lower() == "bearer" else None)
+            if identity is None:
                 return json_response(401, BAD_TOKEN)
-        return None if is_admin else error(403, "Permission denied")
+        is_admin, roles = identity
+        if is_admin:
+            return None
+        needed = tuple(needed or ())
+        if roles and (common.ANY_ROLE in needed or roles.intersection(needed)):
+            return None
+        named = [role for role in needed if role != common.ANY_ROLE]
+        if named:
+            return error(403, "Missing permission: %s" % named[0])
+        return error(403, "Permission denied")
 
-    def _token_role(self, token):
+    def _token_identity(self, token):
+        """(is admin, roles) of a bearer token, or None for an unknown one."""
         if token in self.admin_tokens:
-            return True
+            return True, frozenset()
+        if token in self.role_tokens:
+            return False, self.role_tokens[token]
         if token in self.reader_tokens:
-            return False
+            return False, frozenset()
         return None
 
-    def _basic_role(self, value):
+    def _basic_identity(self, value):
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (binascii.Error, ValueError):
@@ -517,15 +362,24 @@ class Credentials:
         entry = self.users.get(user)
         if entry is None or entry[0] != password:
             return None
-        return bool(entry[1])
+        return bool(entry[1]), frozenset()
 
 
 class EmulatorState:
-    """Everything the handlers share."""
+    """Everything the handlers share: the log, faults, config, credentials and each resource's state.
+
+    Each resource's make_state() names its attributes (jira_integrations: store, jira; watches:
+    watches, jira_profiles; policies: policies); reset() clears them.
+    """
 
     def __init__(self, xray_version, credentials):
-        self.store = IntegrationStore()
-        self.jira = JiraAccounts()
+        self._resource_state = []
+        for resource in RESOURCES:
+            for attribute, value in resource.make_state().items():
+                if hasattr(self, attribute):
+                    raise AssertionError("two resources name the state attribute %s" % attribute)
+                setattr(self, attribute, value)
+                self._resource_state.append(value)
         self.log = LockedList()
         self.faults = FaultQueue()
         self.config = Config(xray_version)
@@ -533,8 +387,8 @@ class EmulatorState:
         self.errors = LockedList(maxlen=200)
 
     def reset(self):
-        self.store.clear()
-        self.jira.clear()
+        for value in self._resource_state:
+            value.clear()
         self.log.clear()
         self.faults.clear()
         self.config.reset()
@@ -562,118 +416,9 @@ class ApiRequest:
                 "json": self.json, "client": self.client, "status": status, "time": self.time}
 
 
-def json_object_body(req):
-    """Return (object, None) or (None, the 400 response)."""
-    if not req.json_ok:
-        return None, error(400, MSG_MALFORMED)
-    if not isinstance(req.json, dict):
-        return None, error(400, "Request body must be a JSON object")
-    return req.json, None
-
-
-def api_create(state, req, _name):
-    body, problem = json_object_body(req)
-    if problem:
-        return problem
-    message = validate_fields(body, CREATE_MANDATORY)
-    if message:
-        return error(400, message)
-    record = pick_record_fields(body)
-    record.setdefault("skip_proxy", False)
-    exists = error(400, "Integration with connection name %s already exists" % record["connection_name"])
-    if state.store.get(record["connection_name"]) is not None:
-        return exists
-    if state.config.get("jira_connection_fails") or not state.jira.accepts(record["jira_server_url"], record["password"]):
-        return error(400, MSG_CONNECT_FAILED)
-    if not state.store.create(record):
-        return exists
-    return json_response(200, {"info": MSG_CREATED})
-
-
-def api_update(state, req, name):
-    body, problem = json_object_body(req)
-    if problem:
-        return problem
-    changes, message = update_changes(body, name)
-    if message:
-        return error(400, message)
-    current = state.store.get(name)
-    if current is None:
-        return error(404, MSG_NO_INTEGRATION)
-    # Xray tests the connection with what it would store: the body's values, else the stored ones.
-    resulting = dict(current, **changes)
-    if state.config.get("jira_connection_fails") or not state.jira.accepts(resulting.get("jira_server_url"),
-                                                                           resulting.get("password")):
-        return error(400, MSG_CONNECT_FAILED)
-    if not state.store.update(name, changes):
-        return error(404, MSG_NO_INTEGRATION)
-    return json_response(200, {"info": MSG_UPDATED})
-
-
-def api_delete(state, _req, name):
-    if not state.store.delete(name):
-        return error(404, MSG_NO_INTEGRATION)
-    return json_response(200, {"info": MSG_DELETED})
-
-
-def details_view(record, config):
-    view = {"auth_type": record.get("auth_type"), config["details_name_field"]: record["connection_name"],
-            "jira_server_url": record.get("jira_server_url"), "username": record.get("username"),
-            "installation_type": record.get("installation_type")}
-    if not config["omit_skip_proxy"]:
-        view["skip_proxy"] = record.get("skip_proxy", False)
-    return view
-
-
-def api_details(state, _req, name):
-    record = state.store.get(name)
-    if record is None:
-        return error(404, MSG_DETAILS_NOT_FOUND)
-    return json_response(200, details_view(record, state.config.snapshot()))
-
-
-def status_body(name, status, reason):
-    return {"status": status, "reason": reason, "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "integration_name": name}
-
-
-def api_status(state, req, _name):
-    name = req.query.get("integrationName")
-    if not name:
-        return error(400, "Missing mandatory query parameter: integrationName")
-    record = state.store.get(name)
-    if record is None:
-        return json_response(404, status_body(name, "INTEGRATION_NOT_FOUND", HEALTH_REASONS["INTEGRATION_NOT_FOUND"]))
-    return json_response(200, status_body(name, *integration_health(state, record)))
-
-
-def integration_health(state, record):
-    """(status, reason): a health set through the control API wins; else whether Jira takes the stored password."""
-    explicit = state.store.explicit_health(record["connection_name"])
-    if explicit is not None:
-        return explicit
-    if state.jira.accepts(record.get("jira_server_url"), record.get("password")):
-        return HEALTHY, HEALTH_REASONS[HEALTHY]
-    return "FAULTY_CONFIGURATION", HEALTH_REASONS["FAULTY_CONFIGURATION"]
-
-
-def api_version(state, _req, _name):
-    return json_response(200, {"xray_version": state.config.get("xray_version"), "xray_revision": "emulator"})
-
-
 # --------------------------------------------------------------------------- routing
 
-NAME = "{name}"  # placeholder for the one path segment that carries a connection name
-Route = collections.namedtuple("Route", "pattern methods floor")
-_BASE = ("xray", "api", "v1")
-_INTEGRATIONS = _BASE + ("ticketing", "jira-integrations")
-ROUTES = (
-    Route(_INTEGRATIONS, {"POST": api_create}, CRUD_FLOOR),
-    Route(_INTEGRATIONS + (NAME,), {"PUT": api_update, "DELETE": api_delete}, CRUD_FLOOR),
-    Route(_INTEGRATIONS + (NAME, "details"), {"GET": api_details}, CRUD_FLOOR),
-    Route(_BASE + ("ticketing", "integrations", "status", "check"), {"GET": api_status}, STATUS_FLOOR),
-    Route(_BASE + ("system", "version"), {"GET": api_version}, None),
-)
+ROUTES = tuple(route for resource in RESOURCES for route in resource.routes)
 
 
 def _match(pattern, segments):
@@ -710,7 +455,7 @@ def process_api(state, req):
     handler = route.methods.get(req.method)
     if handler is None:
         return error(405, "Method not allowed", {"Allow": ", ".join(sorted(route.methods))})
-    denied = state.credentials.check(req.headers.get("Authorization"))
+    denied = state.credentials.check(req.headers.get("Authorization"), (route.permissions or {}).get(req.method))
     if denied is not None:
         return denied
     return handler(state, req, name)
@@ -738,12 +483,6 @@ def answer_api(state, req):
 
 # --------------------------------------------------------------------------- control plane
 
-def _require_object(payload):
-    if not isinstance(payload, dict):
-        raise ValueError("Request body must be a JSON object")
-    return payload
-
-
 def ctl_get_requests(state, _payload):
     return json_response(200, {"requests": state.log.snapshot()})
 
@@ -758,57 +497,12 @@ def ctl_reset(state, _payload):
     return json_response(200, {"info": "Emulator reset"})
 
 
-def ctl_get_integrations(state, _payload):
-    return json_response(200, {"integrations": state.store.snapshot()})
-
-
-def seed_record(payload):
-    if not is_text(payload.get("connection_name")):
-        raise ValueError("Field connection_name must be a non-empty string")
-    record = dict(SEED_DEFAULTS)
-    record.update(payload)
-    return record
-
-
-def ctl_seed(state, payload):
-    record = seed_record(_require_object(payload))
-    state.store.seed(record)
-    return json_response(200, {"integration": record})
-
-
 def ctl_get_config(state, _payload):
     return json_response(200, state.config.snapshot())
 
 
 def ctl_patch_config(state, payload):
-    return json_response(200, state.config.update(_require_object(payload)))
-
-
-def ctl_get_health(state, _payload):
-    return json_response(200, {"health": state.store.health_snapshot()})
-
-
-def ctl_set_health(state, payload):
-    payload = _require_object(payload)
-    name, status, reason = payload.get("integration_name"), payload.get("status"), payload.get("reason")
-    if not is_text(name) or not is_text(status) or not (reason is None or isinstance(reason, str)):
-        raise ValueError("Expected {\"integration_name\": str, \"status\": str, \"reason\": optional str}")
-    state.store.set_health(name, status, reason)
-    return json_response(200, {"health": state.store.health_snapshot()})
-
-
-def ctl_get_jira(state, _payload):
-    return json_response(200, {"jira": state.jira.snapshot()})
-
-
-def ctl_set_jira(state, payload):
-    payload = _require_object(payload)
-    url, password = payload.get("jira_server_url"), payload.get("password")
-    if set(payload) != {"jira_server_url", "password"} or not is_jira_account(url, password):
-        raise ValueError("Expected {\"jira_server_url\": an http(s) URL, \"password\": a non-empty string, or null "
-                         "to accept any}")
-    state.jira.set_password(url, password)
-    return ctl_get_jira(state, payload)
+    return json_response(200, state.config.update(common.require_object(payload)))
 
 
 def ctl_get_faults(state, _payload):
@@ -816,7 +510,7 @@ def ctl_get_faults(state, _payload):
 
 
 def ctl_add_faults(state, payload):
-    payload = _require_object(payload)
+    payload = common.require_object(payload)
     state.faults.add(payload["faults"] if "faults" in payload and isinstance(payload["faults"], list) else [payload])
     return ctl_get_faults(state, payload)
 
@@ -830,16 +524,23 @@ def ctl_get_errors(state, _payload):
     return json_response(200, {"errors": state.errors.snapshot()})
 
 
-CONTROL_ROUTES = {
-    "requests": {"GET": ctl_get_requests, "DELETE": ctl_clear_requests},
-    "reset": {"POST": ctl_reset},
-    "integrations": {"GET": ctl_get_integrations, "POST": ctl_seed},
-    "config": {"GET": ctl_get_config, "PATCH": ctl_patch_config},
-    "health": {"GET": ctl_get_health, "POST": ctl_set_health},
-    "jira": {"GET": ctl_get_jira, "PUT": ctl_set_jira},
-    "faults": {"GET": ctl_get_faults, "POST": ctl_add_faults, "DELETE": ctl_clear_faults},
-    "errors": {"GET": ctl_get_errors},
-}
+def _control_routes():
+    routes = {
+        "requests": {"GET": ctl_get_requests, "DELETE": ctl_clear_requests},
+        "reset": {"POST": ctl_reset},
+        "config": {"GET": ctl_get_config, "PATCH": ctl_patch_config},
+        "faults": {"GET": ctl_get_faults, "POST": ctl_add_faults, "DELETE": ctl_clear_faults},
+        "errors": {"GET": ctl_get_errors},
+    }
+    for resource in RESOURCES:
+        for key, methods in resource.control_routes.items():
+            if key in routes:
+                raise AssertionError("two control routes named %s" % key)
+            routes[key] = methods
+    return routes
+
+
+CONTROL_ROUTES = _control_routes()
 
 
 def control_response(state, method, raw_path, body):
@@ -1155,19 +856,26 @@ class BackgroundServer:
         return "%s://%s:%d" % (self._scheme(), "[%s]" % host if ":" in host else host, port)
 
 
-class XrayEmulator(BackgroundServer):
-    """The emulator in a background thread: start(), url, stop(); also a context manager."""
+class XrayEmulator(jira_integrations.JiraIntegrationMethods, watches.WatchMethods, policies.PolicyMethods,
+                   BackgroundServer):
+    """The emulator in a background thread: start(), url, stop(); also a context manager.
+
+    The resources' Python methods (seed, seed_watch, seed_policy, watches, ...) come from their
+    handler files (the mixins above); the rest is the core's.
+    role_tokens: {token: roles} of the non-admin tokens with roles (None: DEFAULT_ROLE_TOKENS).
+    """
 
     thread_name = "xray-emulator"
 
     def __init__(self, host="127.0.0.1", port=0, certfile=None, keyfile=None, client_ca=None,
-                 xray_version=DEFAULT_XRAY_VERSION, admin_tokens=None, reader_tokens=None, users=None, verbose=False):
+                 xray_version=DEFAULT_XRAY_VERSION, admin_tokens=None, reader_tokens=None, users=None, verbose=False,
+                 role_tokens=None):
         if parse_version(xray_version) is None:
             raise ValueError("xray_version must be a dotted version such as 3.140.0")
         if client_ca and not certfile:
             raise ValueError("client_ca needs certfile: client certificates only exist over TLS")
         super(XrayEmulator, self).__init__(host, port)
-        self.state = EmulatorState(xray_version, Credentials(admin_tokens, reader_tokens, users))
+        self.state = EmulatorState(xray_version, Credentials(admin_tokens, reader_tokens, users, role_tokens))
         self._ssl_context = make_ssl_context(certfile, keyfile, client_ca) if certfile else None
         self._verbose = verbose
 
@@ -1183,10 +891,6 @@ class XrayEmulator(BackgroundServer):
     @property
     def requests(self):
         return self.state.log.snapshot()
-
-    @property
-    def integrations(self):
-        return self.state.store.snapshot()
 
     @property
     def config(self):
@@ -1206,11 +910,6 @@ class XrayEmulator(BackgroundServer):
     def reset(self):
         self.state.reset()
 
-    def seed(self, record=None, **fields):
-        record = seed_record(dict(record or {}, **fields))
-        self.state.store.seed(record)
-        return record
-
     def set_config(self, **changes):
         return self.state.config.update(changes)
 
@@ -1223,20 +922,6 @@ class XrayEmulator(BackgroundServer):
     def clear_faults(self):
         self.state.faults.clear()
 
-    def set_health(self, integration_name, status, reason=None):
-        self.state.store.set_health(integration_name, status, reason)
-
-    def set_jira_password(self, jira_server_url, password):
-        """The one password Jira at that URL accepts from now on (None: any), as a Jira admin revoking a token."""
-        if not is_jira_account(jira_server_url, password):
-            raise ValueError("set_jira_password needs an http(s) URL and a non-empty password (or None)")
-        self.state.jira.set_password(jira_server_url, password)
-
-    @property
-    def jira_passwords(self):
-        """{normalised Jira URL: the password it accepts}."""
-        return self.state.jira.snapshot()
-
 
 # --------------------------------------------------------------------------- command line
 
@@ -1247,8 +932,20 @@ def _user_pair(text):
     return user, password
 
 
+def _role_token(text):
+    token, sep, roles = text.partition("=")
+    held = [role.strip() for role in roles.split(",") if role.strip()]
+    if not sep or not token or not held:
+        raise argparse.ArgumentTypeError("expected TOKEN=ROLE[,ROLE...]")
+    unknown = sorted(set(held) - known_roles())
+    if unknown:
+        raise argparse.ArgumentTypeError("unknown role %r (known: %s)" % (unknown[0], ", ".join(sorted(known_roles()))))
+    return token, held
+
+
 def build_arg_parser():
-    parser = argparse.ArgumentParser(description="Emulator of the JFrog Xray Jira-integration REST API, for tests.")
+    parser = argparse.ArgumentParser(description="Emulator of the JFrog Xray REST API (Jira integrations, "
+                                                 "watches, policies), for tests.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--certfile", help="serve HTTPS with this PEM certificate (chain)")
@@ -1258,6 +955,14 @@ def build_arg_parser():
     parser.add_argument("--url-file", help="also write the URL to this file (atomically, removed at exit)")
     parser.add_argument("--admin-token", action="append", help="admin bearer token (repeatable; replaces the default)")
     parser.add_argument("--reader-token", action="append", help="non-admin bearer token (repeatable; replaces the default)")
+    parser.add_argument("--watch-reader-token", action="append",
+                        help="token that may read watches and policies, not write them (repeatable; with "
+                             "--watch-manager-token and --role-token replaces the default role tokens)")
+    parser.add_argument("--watch-manager-token", action="append",
+                        help="non-admin token that may read and write watches and policies (repeatable)")
+    parser.add_argument("--role-token", action="append", type=_role_token, metavar="TOKEN=ROLE[,ROLE...]",
+                        help="non-admin token with these roles, e.g. 't=Read Watches,Manage Watches' (repeatable; "
+                             "roles: %s)" % ", ".join(sorted(known_roles())))
     parser.add_argument("--admin-user", action="append", type=_user_pair, metavar="USER:PASSWORD",
                         help="admin basic-auth user (repeatable; with --reader-user replaces the default users)")
     parser.add_argument("--reader-user", action="append", type=_user_pair, metavar="USER:PASSWORD",
@@ -1272,6 +977,15 @@ def users_from_args(args):
     users = dict((user, (password, False)) for user, password in args.reader_user or [])
     users.update((user, (password, True)) for user, password in args.admin_user or [])
     return users
+
+
+def role_tokens_from_args(args):
+    if not args.watch_reader_token and not args.watch_manager_token and not args.role_token:
+        return None
+    role_tokens = dict((token, WATCH_READER_ROLES) for token in args.watch_reader_token or [])
+    role_tokens.update((token, WATCH_MANAGER_ROLES) for token in args.watch_manager_token or [])
+    role_tokens.update(args.role_token or [])
+    return role_tokens
 
 
 def write_url_file(path, url):
@@ -1314,7 +1028,8 @@ def main(argv=None):
     args = build_arg_parser().parse_args(argv)
     return serve_until_signal("xray_emulator", lambda: XrayEmulator(
         args.host, args.port, args.certfile, args.keyfile, args.client_ca, args.xray_version,
-        args.admin_token, args.reader_token, users_from_args(args), args.verbose).start(), args.url_file)
+        args.admin_token, args.reader_token, users_from_args(args), args.verbose,
+        role_tokens_from_args(args)).start(), args.url_file)
 
 
 if __name__ == "__main__":

@@ -8,10 +8,14 @@
 # Usage: tests/utils/integration-real-sim.sh VENV_DIR STAGE_DIR   (`make integration-real-sim`)
 #
 # Set-up through the emulator's control API, as an administrator would prepare a test Xray:
-# a Jira that accepts one API token, and an integration that is not the tests' own. Then the
+# a Jira that accepts one API token, and an integration that is not the tests' own; for the
+# watch and policy targets, an existing project watch and a global policy (no API creates
+# them), named in integration_config.yml as xray_real_watch / xray_real_policy. Then the
 # targets run with an integration_config.yml naming that "real" Xray, and this script fails
 # unless they pass, the stand-in holds exactly the foreign integration afterwards (the
-# targets deleted all they created), and the tests themselves never called the control API.
+# targets deleted all they created), the watch and the policy are exactly as seeded and were
+# never written (those targets only read, in real-Xray mode), and the tests themselves never
+# called the control API.
 set -euo pipefail
 
 if [ "$#" -ne 2 ]; then
@@ -49,7 +53,20 @@ PY
 control PUT jira "{\"jira_server_url\": \"${jira}\", \"password\": \"${jira_token}\"}" >/dev/null
 control PUT jira '{"jira_server_url": "https://jira.invalid", "password": "jira-invalid-is-unreachable"}' >/dev/null
 control POST integrations '{"connection_name": "production-jira", "username": "ops@acme.example", "password": "prod", "jira_server_url": "https://prod.atlassian.net"}' >/dev/null
+# The watch and the policy the watch_jira_ticketing / policy_jira_ticketing targets read (made in the UI).
+control PUT jira-profiles '{"profiles": ["sim-team-a", "sim-team-b"]}' >/dev/null
+control POST watches '{"project_key": "sim", "watch": {"general_data": {"name": "sim-watch", "description": "made in the UI", "active": true},
+  "project_resources": {"resources": [{"type": "repository", "bin_mgr_id": "default", "name": "sim-libs", "filters": [{"type": "regex", "value": ".*"}]}]},
+  "assigned_policies": [{"name": "sim-policy", "type": "security"}], "watch_recipients": ["sec@acme.example"],
+  "create_ticket_enabled": true, "ticket_profile": "sim-team-a",
+  "ticket_generation": {"create_duplicate_tickets": {"by_version": {"build": false, "package": true, "release_bundle": false}},
+    "impact_path_profiles_mapping": {"include": [{"profile": "sim-team-b", "pattern": "*/team-b/*"}]},
+    "create_tickets_for_ignored_violation": false}}}' >/dev/null
+control POST policies '{"policy": {"name": "sim-policy", "type": "security", "watches": ["sim-watch"], "rules": [
+  {"name": "block-critical", "priority": 1, "criteria": {"min_severity": "critical"}, "actions": {"create_ticket_enabled": true, "fail_build": true}},
+  {"name": "warn-high", "priority": 2, "criteria": {"min_severity": "high"}, "actions": {"notify_watch_recipients": true}}]}}' >/dev/null
 before="$(control GET integrations)"
+ticketing_before="$(control GET watches)$(control GET policies)"
 setup_lines="$(wc -l <"${emulator_log}")"
 
 "${utils}/ensure-get-pip.sh" "${venv}"
@@ -68,6 +85,9 @@ xray_jira_skip_proxy: false
 xray_name_prefix: ansible-test-
 xray_run_id: "sim$$"
 xray_test_environment_variables: true
+xray_real_watch: sim-watch
+xray_real_watch_project_key: sim
+xray_real_policy: sim-policy
 CFG
 
 echo "integration-real-sim: the targets in real-Xray mode against ${XRAY_URL}"
@@ -83,6 +103,12 @@ fi
 # What a real Xray would have seen: only the collection's modules (their User-Agent), never a request
 # naming the foreign integration, which must be exactly as before; and nothing of the tests' left.
 control GET integrations >"${stage_dir}/after.json"
+if [ "$(control GET watches)$(control GET policies)" != "${ticketing_before}" ]; then
+    echo "integration-real-sim: the watch or the policy the targets only read was changed:" >&2
+    echo "before: ${ticketing_before}" >&2
+    echo "after:  $(control GET watches)$(control GET policies)" >&2
+    exit 1
+fi
 control GET requests >"${stage_dir}/requests.json"
 "${python}" - "${before}" "${stage_dir}/after.json" "${stage_dir}/requests.json" <<'PY'
 import json, sys, urllib.parse
@@ -102,6 +128,8 @@ for entry in requests:
         problems.append("%s %s was not sent by a frogops.xray module (User-Agent %r)" % (entry["method"], entry["path"], agent))
     if "production-jira" in urllib.parse.unquote(entry["path"] + "?" + str(entry.get("query") or "")) + entry["body"]:
         problems.append("%s %s touched production-jira" % (entry["method"], entry["path"]))
+    if entry["method"] != "GET" and entry["path"].startswith(("/xray/api/v2/watches/", "/xray/api/v2/policies/")):
+        problems.append("%s %s: in real-Xray mode the watch and policy targets must only read" % (entry["method"], entry["path"]))
 if not requests:
     problems.append("no request reached the stand-in: the targets did not run in real-Xray mode")
 for problem in problems[:20]:

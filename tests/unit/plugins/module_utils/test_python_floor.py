@@ -72,10 +72,20 @@ def expected_message(found, executable):
             "Set ansible_python_interpreter for that host to a Python 3.9 or later interpreter." % (found, executable))
 
 
+# The options that name the object of each module, with the others it requires.
+NAMED_BY = dict(
+    jira_integration=dict(connection_name="jira-floor"),
+    jira_integration_info=dict(connection_name="jira-floor"),
+    watch_jira_ticketing=dict(watch="watch-floor"),
+    policy_jira_ticketing=dict(policy="policy-floor", enabled=True),
+)
+
+
 def task_args(module_name):
     """Module options with every no_log option of the module set."""
     args = dict(url="http://127.0.0.1:9", access_token=SECRETS["access_token"], url_username="admin",
-                url_password=SECRETS["url_password"], connection_name="jira-floor")
+                url_password=SECRETS["url_password"])
+    args.update(NAMED_BY[module_name])
     if module_name == "jira_integration":
         # jira_server_url: checking it needs the 3.9 code, which is not there when main() must fail first.
         args.update(password=SECRETS["password"], username="bot@acme.example", jira_server_url="https://acme.example")
@@ -300,7 +310,8 @@ def test_below_the_floor_main_fails_with_the_message_and_masks_secrets(capsys, p
     assert code == 1
     assert_floor_failure(module_name, result, raw, python_3_8)
     # The options are reported, the no_log ones masked (above), as in every other result of the module.
-    assert result["invocation"]["module_args"]["connection_name"] == "jira-floor"
+    for option, value in NAMED_BY[module_name].items():
+        assert result["invocation"]["module_args"][option] == value
 
 
 @pytest.mark.parametrize("error", [ImportError, SyntaxError])

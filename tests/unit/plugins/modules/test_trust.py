@@ -16,26 +16,15 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import base64
-import contextlib
-import io
 import json
 
 import pytest
 
-from ansible.module_utils.common import warnings as ansible_warnings
-
-from ansible_collections.frogops.xray.plugins.module_utils import _connection
 from ansible_collections.frogops.xray.plugins.module_utils._http_transport import CONNECT, DROPPED, PROXY, TIMEOUT, TLS
 from ansible_collections.frogops.xray.plugins.modules import jira_integration, jira_integration_info
-from ansible_collections.frogops.xray.tests.unit.plugins.module_args import module_args
-from ansible_collections.frogops.xray.tests.unit.plugins.scripted_transport import (
-    BASE,
-    ScriptedTransport,
-    answer,
-    failure,
-)
+from ansible_collections.frogops.xray.tests.unit.plugins.module_runner import run_module, warnings_of
+from ansible_collections.frogops.xray.tests.unit.plugins.scripted_transport import answer, failure
 
-TOKEN = "scripted-admin-token-4711"
 PASSWORD = "jira-Api-Token-0815"
 USER = "xray-bot@acme.example"
 API = "/xray/api/v1"
@@ -71,24 +60,7 @@ def health(status="HEALTHY_INTEGRATION", name="jira-cloud", http=200, reason="Xr
 
 def run(module, script, **options):
     """(result, transport): main() of module with the task's options, answered by script."""
-    args = dict(url=BASE, access_token=TOKEN, retries=0)
-    args.update(options)
-    args.setdefault("_ansible_check_mode", False)
-    transport = ScriptedTransport(script)
-    out = io.StringIO()
-    ansible_warnings._global_warnings.clear()  # pylint: disable=protected-access
-    saved = _connection.RequestsTransport
-    _connection.RequestsTransport = lambda **kwargs: transport
-    try:
-        with module_args(args), contextlib.redirect_stdout(out):
-            with pytest.raises(SystemExit):
-                module.main()
-    finally:
-        _connection.RequestsTransport = saved
-    text = out.getvalue()
-    for secret in (PASSWORD, TOKEN):
-        assert secret not in text
-    return json.loads(text), transport
+    return run_module(module, script, secrets=(PASSWORD,), **options)
 
 
 def calls(transport):
@@ -96,7 +68,7 @@ def calls(transport):
 
 
 def warnings(result):
-    return " ".join(item["event"]["msg"] if isinstance(item, dict) else item for item in result.get("warnings", []))
+    return warnings_of(result)
 
 
 # -- the health counts only for the integration asked about ------------------------------------------------
