@@ -30,6 +30,8 @@ from ansible_collections.frogops.xray.plugins.module_utils._xray_client import A
 
 MINIMUM_V2_VERSION = "2.4"  # the vendor's docs: the v2 watch API came with Xray 2.4
 MINIMUM_PROJECT_VERSION = "3.21.2"  # ?projectKey= on the v2 watch API
+# Deeper objects are not sent back: copying and comparing them recurses (Python's limit is about 1000 frames).
+MAX_DEPTH = 100
 
 
 def without_paths(value, paths):
@@ -50,12 +52,25 @@ def sendable_problem(value):
     A lone surrogate cannot be returned to Ansible; a number beyond a double (1e400) was read as
     infinity, which json.dumps would send as "Infinity": no JSON, and not the value read.
     """
+    if _depth(value) > MAX_DEPTH:
+        return "objects nested more than %d levels deep" % MAX_DEPTH
     for item in _leaves(value):
         if isinstance(item, str) and not xray_api.is_unicode(item):
             return "text that is not valid Unicode (a lone surrogate)"
         if isinstance(item, float) and not math.isfinite(item):
             return "a number too large to send back unchanged"
     return None
+
+
+def _depth(value):
+    """How deep lists and objects nest in value, found without recursion (a deep answer is no traceback)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            pending.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _leaves(value):
@@ -250,8 +265,10 @@ class FullReplaceObject(ensure.Resource):
         raw, view = current
         gone = [name for name in plan.changed_names if name not in view]
         if gone:
+            # What did read back as sent was written all the same.
+            kept = [name for name in plan.changed_names if name in view and same_json(view[name], plan.after[name])]
             raise ensure.Refusal("%s reads back without %s: someone else changed it meanwhile. Run the task again." % (
-                self.where(), ", ".join(map(self.field_words, gone))), **self.returns_of(view))
+                self.where(), ", ".join(map(self.field_words, gone))), changed=bool(kept), **self.returns_of(view))
         not_kept = [name for name in plan.changed_names if not same_json(view.get(name), plan.after[name])]
         if not_kept:
             version = xray_api.xray_version(client)

@@ -74,9 +74,7 @@ def encoded_forms(secret):
         secret.encode("unicode_escape").decode("ascii"),
         repr(secret.encode("utf-8"))[2:-1],  # a Python bytes repr: b'...\xc3\xa9...'
     }
-    # base64 of the secret, and of it as a JSON string holds it (a JSON body sent on in base64).
-    for text in sorted({secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}):
-        forms |= _base64_forms(text)
+    forms |= base64_forms(secret)
     # percent-encoding with lower-case hex (the secret's own letters keep their case)
     forms |= {re.sub(r"%[0-9A-F]{2}", lambda match: match.group(0).lower(), form) for form in forms if "%" in form}
     # Unicode normal forms (servers normalise text) and UTF-8 read as Latin-1 or CP1252 (mojibake).
@@ -91,12 +89,20 @@ def encoded_forms(secret):
     return sorted(forms, key=len, reverse=True)
 
 
+def base64_forms(secret):
+    """base64 of the secret, and of it as a JSON string holds it (a JSON body sent on in base64)."""
+    forms = set()
+    for text in sorted({secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}):
+        forms |= _base64_forms(text)
+    return forms
+
+
 def _base64_forms(secret):
     """base64 of the secret's UTF-8 (and Latin-1: HTTP basic auth is often encoded that way) bytes: standard and
     URL-safe, padded and not, and the part that stays the same wherever the secret starts in a longer encoded text
     (a JSON body or a header in base64): at each of the three byte offsets, the characters of whole 3-byte groups
-    of the secret only. The few characters at either end that also depend on the neighbouring bytes carry at most
-    two bytes of the secret."""
+    of the secret only. The few characters at either end that also depend on the neighbouring bytes carry up to
+    two bytes of the secret: Redactor masks them with the form."""
     forms = set()
     for charset in ("utf-8", "latin-1"):
         try:
@@ -128,6 +134,7 @@ class Redactor:
         self._secrets = []
         self._forms = []
         self._base64_forms = []
+        self._masks = []
         for secret in secrets:
             self.add(secret)
 
@@ -140,6 +147,15 @@ class Redactor:
             forms.add(_collapse(secret))  # as it reads once whitespace was folded
         self._forms = sorted(forms, key=len, reverse=True)
         self._base64_forms = [form for form in self._forms if len(form) >= 8 and _BASE64_FORM_RE.fullmatch(form)]
+        # A secret's base64 inside a longer base64 text: the up to 3 characters on either side of its form also
+        # carry bits of its first and last bytes (the form holds whole 3-byte groups only), so they go too.
+        cores = set()
+        for known in self._secrets:
+            cores |= {form for form in base64_forms(known) if len(form) >= 8}
+        edges = dict((form, re.compile("[A-Za-z0-9+/_-]{0,3}%s[A-Za-z0-9+/_=-]{0,3}" % re.escape(form)))
+                     for form in cores)
+        # Longest first, as the forms: a longer secret that holds this one (user:password) is masked whole.
+        self._masks = [(form, edges.get(form)) for form in self._forms]
 
     @property
     def forms(self):
@@ -157,9 +173,9 @@ class Redactor:
         return WITHHELD if self._readable(text) else text
 
     def _mask(self, text):
-        for form in self._forms:
+        for form, edges in self._masks:
             if form in text:
-                text = text.replace(form, MASK)
+                text = edges.sub(MASK, text) if edges else text.replace(form, MASK)
         return text
 
     def _readable(self, text):

@@ -54,8 +54,8 @@ def _pairs(items, where):
     """Impact-path routes as a sorted list of unique {pattern, profile}: a set, whatever the order read."""
     pairs = set()
     for item in items:
-        if not (isinstance(item, dict) and isinstance(item.get("pattern"), str)
-                and isinstance(item.get("profile"), str)):
+        route = item if isinstance(item, dict) else {}
+        if not (isinstance(route.get("pattern"), str) and isinstance(route.get("profile"), str)):
             raise Unexpected("%s holding an item without a pattern and profile text" % where)
         pairs.add((item["pattern"], item["profile"]))
     return [dict(pattern=pattern, profile=profile) for pattern, profile in sorted(pairs)]

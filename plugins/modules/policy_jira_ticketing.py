@@ -26,8 +26,9 @@ description:
     or ETag, so the last writer wins; a change made by someone else between this task's GET and PUT is
     overwritten.
   - Every PUT is proven by reading the policy again. The actions must read back as sent; if they do not, the
-    task fails with C(changed=false), naming the Xray version. If something else reads back other than sent,
-    the task warns that someone else changed the policy meanwhile.
+    task fails with C(changed=false), naming the Xray version; with C(changed=true) when some of the rules did
+    read back as sent, naming those too. A rule gone when read back fails the task as changed by someone else.
+    If something else reads back other than sent, the task warns that someone else changed the policy meanwhile.
   - This module never creates or deletes a policy or a rule. A missing policy fails the task.
   - Uses the Policies V2 REST API (C(/xray/api/v2/policies)); the V1 answers may lack C(create_ticket_enabled).
 author:

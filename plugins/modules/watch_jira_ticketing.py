@@ -30,8 +30,9 @@ description:
     writer wins; a change made by someone else between this task's GET and PUT is overwritten.
   - Every PUT is proven by reading the watch again. The managed fields must read back as sent; if they do
     not (an Xray that keeps no ticketing fields), the task fails with C(changed=false), naming the Xray version
-    and what was not kept. If something outside the ticketing reads back other than sent, the task warns that
-    someone else changed the watch meanwhile.
+    and what was not kept; with C(changed=true) when some of the fields did read back as sent, naming those
+    too. If something outside the ticketing reads back other than sent, the task warns that someone else
+    changed the watch meanwhile.
   - This module never creates or deletes a watch. A missing watch fails the task.
   - Uses the Watches V2 REST API (C(/xray/api/v2/watches), Xray 2.4 or later; project watches with
     O(project_key) need Xray 3.21.2 or later).

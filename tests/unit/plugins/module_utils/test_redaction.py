@@ -433,3 +433,31 @@ def test_base64_wrapped_into_lines_is_withheld(width, gap):
 def test_base64_in_place_is_masked_not_withheld():
     redact = Redactor(SECRETS)
     assert redact("Basic %s and more" % b64(PASSWORD)) == "Basic %s and more" % MASK
+
+
+def _decoded_runs(text):
+    """Every decoding of every base64 run in text, at each of the 4 character offsets (what a reader could try)."""
+    pieces = []
+    for run in re.findall(r"[A-Za-z0-9+/_-]{4,}={0,2}", text):
+        for start in range(4):
+            chunk = run[start:].rstrip("=")
+            chunk = chunk[:len(chunk) - len(chunk) % 4]
+            for decode in (base64.b64decode, base64.urlsafe_b64decode):
+                try:
+                    pieces.append(decode(chunk))
+                except ValueError:
+                    pass
+    return pieces
+
+
+@pytest.mark.parametrize("prefix", ["", "{", '{"u": ', '{"user": "admin", "password": "'])
+@pytest.mark.parametrize("encode", [base64.b64encode, base64.urlsafe_b64encode])
+def test_a_secret_in_longer_base64_leaves_none_of_its_edge_bytes_readable(prefix, encode):
+    # The characters next to the form of whole 3-byte groups also carry the secret's first and last bytes
+    # (issue 17 review: "Ur********NzYifQ==" decoded to the first and last 2 characters of the password).
+    secret = "Qz-kite-Lamp-9Vw"
+    echoed = encode((prefix + secret + '"}').encode("utf-8")).decode("ascii")
+    masked = Redactor([secret])("Xray said: %s (end)" % echoed)
+    assert MASK in masked
+    decoded = b"".join(_decoded_runs(masked))
+    assert b"Qz" not in decoded and b"Vw" not in decoded, masked

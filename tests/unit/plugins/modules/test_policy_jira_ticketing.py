@@ -404,3 +404,15 @@ def test_a_rule_gone_when_read_back_is_someone_elses_change_not_the_xray_version
     assert len(transport.sent) == 3 and result["failed"] and result["changed"] is False
     assert "reads back without create_ticket_enabled of rule 'warn-high': someone else changed it" in result["msg"]
     assert "no Jira ticketing" not in result["msg"]
+
+
+def test_a_rule_gone_when_read_back_while_another_was_written_reports_the_change():
+    both = copy.deepcopy(POLICY)
+    for rule in both["rules"]:
+        rule.setdefault("actions", {})
+        if isinstance(rule["actions"], dict):
+            rule["actions"]["create_ticket_enabled"] = True
+    both["rules"] = [rule for rule in both["rules"] if rule["name"] != "warn-high"]
+    result, transport = run([answer(200, POLICY), WRITTEN, answer(200, both)], enabled=True)
+    assert len(transport.sent) == 3 and result["failed"] and result["changed"] is True
+    assert "reads back without create_ticket_enabled of rule 'warn-high'" in result["msg"]

@@ -858,3 +858,12 @@ def test_a_project_watch_on_an_xray_before_projects_names_the_minimum():
     assert calls(transport) == [("GET", PROJECT_ITEM), ("GET", VERSION)] and result["failed"]
     assert "Xray 3.20.0 does not provide the watch API (/xray/api/v2/watches?projectKey=): it needs Xray 3.21.2" \
         in result["msg"]
+
+
+@pytest.mark.parametrize("depth", [150, 5000])
+def test_an_answer_nested_too_deep_fails_in_one_line_without_a_put(depth):
+    # Copying or comparing it would recurse past Python's limit: a traceback, were it not refused first.
+    text = json.dumps(watch())[:-1] + ', "deep": ' + "[" * depth + '"x"' + "]" * depth + "}"
+    result, transport = run([answer(200, text)], enabled=False)
+    assert result["failed"] and result["changed"] is False and no_write(transport)
+    assert "nested more than 100 levels deep" in result["msg"] or "not the documented JSON" in result["msg"]
